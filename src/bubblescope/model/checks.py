@@ -316,7 +316,8 @@ def consistency_check(net: Network, strict: bool = False,
     Examples
     --------
     >>> import bubblescope
-    >>> [p for p in bubblescope.load_network("ai-2025").consistency_check() if p.severity == "error"]
+    >>> net = bubblescope.load_network("ai-2025")
+    >>> [p for p in net.consistency_check() if p.severity == "error"]
     []
     """
     problems = [p for check in CHECKS for p in check(net)]

@@ -143,14 +143,14 @@ class ContractBase(Record):
     @model_validator(mode="after")
     def _dates_in_order(self) -> ContractBase:
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ValueError(f"end ({self.end}) must come after start ({self.start})")
+            raise ValueError(f"end: {self.end} must come after start ({self.start})")
         if self.announced is not None and self.end is not None and self.end < self.announced:
-            raise ValueError(f"end ({self.end}) must not precede announced ({self.announced})")
+            raise ValueError(f"end: {self.end} must not precede announced ({self.announced})")
         return self
 
 
-class _RateTerms(Strict):
-    """Mixin fields for interest-bearing contracts."""
+class _RatedContract(ContractBase):
+    """Fields shared by interest-bearing contracts."""
 
     rate_type: Literal["fixed", "floating"] = Field(
         "fixed", description="Fixed coupon, or floating: base rate plus spread.",
@@ -186,7 +186,7 @@ class EquityStake(ContractBase):
         return self
 
 
-class Loan(ContractBase, _RateTerms):
+class Loan(_RatedContract):
     """A loan from `lender` to `borrower`; `amount` is the principal (or the commitment,
     for a delayed-draw loan)."""
 
@@ -224,7 +224,7 @@ class Loan(ContractBase, _RateTerms):
         return self
 
 
-class Bond(ContractBase, _RateTerms):
+class Bond(_RatedContract):
     """A bond issued by `issuer`; `amount` is the face value outstanding. `holders` say who
     holds how much; any part not listed belongs to `remainder_holder`."""
 
@@ -353,7 +353,7 @@ class FundCommitment(ContractBase):
         return self
 
 
-class CreditFacility(ContractBase, _RateTerms):
+class CreditFacility(_RatedContract):
     """A bank line (`lender`) to a fund or company; `amount` is the limit."""
 
     PARTY_FIELDS: ClassVar[tuple[str, ...]] = ("lender", "borrower")
@@ -398,7 +398,7 @@ class SecuritisationTranche(Strict):
     @model_validator(mode="after")
     def _tranche_terms(self) -> SecuritisationTranche:
         if self.detachment <= self.attachment:
-            raise ValueError("detachment must be above attachment")
+            raise ValueError("detachment: must be above attachment")
         held = sum(h.share for h in self.holders)
         if held > 1 + 1e-9:
             raise ValueError(f"holders: shares sum to {held:.4g}, above 100%")
@@ -446,7 +446,7 @@ class PowerSupply(ContractBase):
                       json_schema_extra={"unit": "MW"})
     price: float | None = Field(None, ge=0, allow_inf_nan=False, description="Energy price.",
                                 json_schema_extra={"unit": "USD / MWh"})
-    source: Literal["grid", "onsite"] = Field("grid", description="grid or onsite.",
+    power_source: Literal["grid", "onsite"] = Field("grid", description="grid or onsite.",
                                               json_schema_extra={"unit": "text"})
 
 

@@ -69,7 +69,7 @@ class Network(Strict):
 
     def consistency_check(self, strict: bool = False,
                           facts: set[str] | None = None) -> list[Problem]:
-        """Run every ``check_*`` function; see :func:`bubblescope.model.checks.consistency_check`."""
+        """Run every ``check_*`` function; see :func:`.checks.consistency_check`."""
         from .checks import consistency_check
 
         return consistency_check(self, strict=strict, facts=facts)

@@ -73,10 +73,13 @@ def network_frames(net: Network) -> dict[str, pd.DataFrame]:
     """``{"entities": ..., "<contract kind>": ...}`` as pandas DataFrames."""
     import pandas as pd
 
-    frames = {"entities": pd.DataFrame([record_row(e, as_text=False, only_set=False) for e in net.entities],
+    def row(rec: BaseModel) -> dict[str, Any]:
+        return record_row(rec, as_text=False, only_set=False)
+
+    frames = {"entities": pd.DataFrame([row(e) for e in net.entities],
                                        columns=column_names(Entity))}
     for kind, cls in CONTRACT_CLASSES.items():
-        rows = [record_row(c, as_text=False, only_set=False) for c in net.contracts if c.kind == kind]
+        rows = [row(c) for c in net.contracts if c.kind == kind]
         if rows:
             frames[kind] = pd.DataFrame(rows, columns=column_names(cls))
     return frames

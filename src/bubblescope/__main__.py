@@ -1,0 +1,3 @@
+from bubblescope._cli.app import main
+
+main()

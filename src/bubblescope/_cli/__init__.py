@@ -1,0 +1,1 @@
+"""The command line: a Typer app whose commands only wire library calls."""
