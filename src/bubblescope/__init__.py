@@ -1,3 +1,22 @@
-"""bubblescope: map the financial web behind the AI build-out and stress-test it."""
+"""bubblescope: map the financial web behind the AI build-out and stress-test it.
+
+The public API is deliberately small; everything else lives in sub-packages
+(:mod:`bubblescope.model`, :mod:`bubblescope.io`, :mod:`bubblescope.contagion`,
+:mod:`bubblescope.analytics`, :mod:`bubblescope.testing`).
+
+>>> import bubblescope
+>>> net = bubblescope.load_network("ai-2025")
+>>> net.entity("coreweave").name
+'CoreWeave'
+"""
+
+from .io.errors import InputError
+from .io.load import load_network
+from .io.save import save_network
+from .model.entity import Entity, EntityKind
+from .model.network import Network
 
 __version__ = "0.1.0"
+
+__all__ = ["Entity", "EntityKind", "InputError", "Network", "__version__", "load_network",
+           "save_network"]

@@ -14,7 +14,7 @@ from ..io.facts import load_facts
 from ..io.load import load_network, read_network
 from ..model.contracts import CONTRACT_CLASSES
 from ..model.entity import Entity
-from ..model.fields_table import field_rows
+from ..model.fields_table import field_rows, fields_markdown
 from ..model.network import Network
 from ..model.provenance import fact_usage
 from .render import console, err_console, table
@@ -47,9 +47,13 @@ def schema(
     what: Annotated[str, typer.Argument(
         help="'network', 'entity', a contract kind, or 'fields' for field tables.")] = "network",
     kind: Annotated[str | None, typer.Argument(help="With 'fields': entity or a kind.")] = None,
+    markdown: Annotated[bool, typer.Option(help="With 'fields': print Markdown.")] = False,
 ) -> None:
     """Print the JSON Schema of a network (or a part), or the field tables."""
     classes = {"network": Network, "entity": Entity, **CONTRACT_CLASSES}
+    if what == "fields" and markdown:
+        typer.echo(fields_markdown(), nl=False)
+        return
     if what == "fields":
         names = [kind] if kind else ["entity", *CONTRACT_CLASSES]
         for name in names:
