@@ -26,7 +26,7 @@ test: $(STAMP_DEV)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check .
 
 bench: $(STAMP_DEV)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done

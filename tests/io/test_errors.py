@@ -69,6 +69,8 @@ CASES = [
     ("missing field", "    lender: lender\n", "", 14, "contracts[0].lender", "missing"),
     ("self contract", "    borrower: borrower\n", "    borrower: lender\n", 17,
      "contracts[0].borrower", "same entity"),
+    ("true/false for a number", "    amount: 5\n", "    amount: true\n", 18,
+     "contracts[0].amount", "true/false"),
     ("rate out of range", "    rate: 0.09\n", "    rate: 9\n", 19, "contracts[0].rate",
      "≤ 1"),
 ]

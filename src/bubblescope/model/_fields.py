@@ -8,11 +8,18 @@ and the CLI.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
+import typing
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
 FACT_ID_PATTERN = r"^S[0-9]-[0-9]{2}$"
@@ -56,17 +63,6 @@ EntityId = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 FactId = Annotated[str, Field(pattern=FACT_ID_PATTERN)]
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("expected a number, got a true/false value")
-    if isinstance(value, int | float) and not math.isfinite(value):
-        raise ValueError("expected a finite number")
-    return value
-
-
-Finite = BeforeValidator(_finite)
-
-
 def usd(description: str, default: Any = 0.0, **kw: Any) -> Any:
     """A non-negative, finite amount in US dollars, billions."""
     return Field(default, ge=0, allow_inf_nan=False, description=description,
@@ -108,10 +104,23 @@ def text(description: str, default: Any = None, **kw: Any) -> Any:
 
 
 class Strict(BaseModel):
-    """Base for every declared object: unknown keys are an error."""
+    """Base for every declared object: unknown keys are an error, and a true/false value
+    is never taken for a number."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True,
                               use_enum_values=False, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name) if isinstance(name, str) else None
+                if isinstance(value, bool) and field is not None:
+                    annotation = field.annotation
+                    if annotation is not bool and bool not in typing.get_args(annotation):
+                        raise ValueError(f"{name}: expected a number, got a true/false value")
+        return data
 
 
 class Record(Strict):
