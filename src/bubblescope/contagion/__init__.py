@@ -3,6 +3,14 @@
 Every kernel is pure NumPy/SciPy and batched over a leading scenario axis.
 """
 
+from .cascades import CascadeResult, debtrank, threshold_cascade
 from .clearing import ClearingResult, eisenberg_noe, rogers_veraart
 
-__all__ = ["ClearingResult", "eisenberg_noe", "rogers_veraart"]
+__all__ = [
+    "CascadeResult",
+    "ClearingResult",
+    "debtrank",
+    "eisenberg_noe",
+    "rogers_veraart",
+    "threshold_cascade",
+]
