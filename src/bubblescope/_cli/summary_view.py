@@ -14,7 +14,8 @@ def _parties(c: ContractBase) -> str:
 
 
 def print_summary(s: NetworkSummary) -> None:
-    console.print(f"{s.n_entities} entities, {s.n_contracts} contracts")
+    console.print(f"{s.n_entities} entities, {s.n_contracts} contracts "
+                  f"({s.cancelled} cancelled)")
     console.print(table("Entities by kind", ["kind", "count"],
                         s.entities_by_kind.items(), numeric=["count"]))
     console.print(table("Contracts by kind (USD bn; cancelled excluded)",

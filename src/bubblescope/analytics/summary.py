@@ -19,6 +19,7 @@ class NetworkSummary:
     contracts_by_kind: dict[str, int]
     amount_by_kind: dict[str, dict[str, float]]
     largest: list[ContractBase]
+    cancelled: int = 0
 
     @property
     def n_entities(self) -> int:
@@ -26,7 +27,8 @@ class NetworkSummary:
 
     @property
     def n_contracts(self) -> int:
-        return sum(self.contracts_by_kind.values())
+        """Live contracts plus cancelled ones."""
+        return sum(self.contracts_by_kind.values()) + self.cancelled
 
 
 def summarise(net: Network, top: int = 10) -> NetworkSummary:
@@ -48,7 +50,8 @@ def summarise(net: Network, top: int = 10) -> NetworkSummary:
     return NetworkSummary(
         name=net.name, as_of=net.as_of.isoformat(),
         entities_by_kind=dict(Counter(e.kind.value for e in net.entities).most_common()),
-        contracts_by_kind=dict(Counter(c.kind for c in net.contracts).most_common()),
+        contracts_by_kind=dict(Counter(c.kind for c in live).most_common()),
+        cancelled=len(net.contracts) - len(live),
         amount_by_kind=dict(amounts),
         largest=sorted(live, key=lambda c: c.amount, reverse=True)[:top],
     )
