@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..io.errors import InputError
-from . import data_cmds, network_cmds
+from . import analytics_cmds, data_cmds, network_cmds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Map the financial web behind the AI build-out and stress-test it.")
@@ -19,6 +19,8 @@ app.command("validate")(network_cmds.validate)
 app.command("schema")(network_cmds.schema)
 app.command("facts")(network_cmds.facts)
 app.command("run")(network_cmds.run)
+app.command("analyze")(analytics_cmds.analyze)
+app.command("hurdle")(analytics_cmds.hurdle)
 
 
 def main() -> None:

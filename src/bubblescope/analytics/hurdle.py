@@ -302,8 +302,11 @@ def structure_hurdle(net: Network, spv: str = "hyperion_spv", *,
 
     Debt and its weighted coupon come from the bonds it issued and loans it borrowed
     (ceiling basis, cancelled excluded); equity from the equity stakes in it; opex from the
-    entity's ``operating_costs`` unless given; asset cost from its capex plan (else debt +
-    equity) unless given.
+    entity's ``operating_costs`` unless given; asset cost, unless given, is what is built
+    (``other_assets``) plus what its capex plan still has to build, else debt + equity.
+
+    S2 puts Hyperion's hurdle at 9–10% or more once operating costs are added to the 6.58%
+    coupon; with the bundled figures and no opex the SPV alone needs about 8.7%.
     """
     e = net.entity(spv)
     debt = interest = equity = 0.0
@@ -317,7 +320,8 @@ def structure_hurdle(net: Network, spv: str = "hyperion_spv", *,
     if debt <= 0:
         raise ValueError(f"spv: {spv!r} has no debt in the network")
     cost = asset_cost if asset_cost is not None else (
-        sum(x.amount for x in e.capex_plan) or debt + equity)
+        (e.other_assets + sum(x.amount for x in e.capex_plan)) if e.capex_plan
+        else debt + equity)
     h = required_asset_yield(cost, debt, interest / debt, equity, equity_return,
                              e.operating_costs if opex is None else opex)
     return Hurdle(f"structure_hurdle:{spv}", h.values, h.formulas)

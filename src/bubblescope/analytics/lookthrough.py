@@ -298,6 +298,9 @@ def look_through(net: Network, basis: str = "committed", *,
     transitions: dict[str, list[tuple[str, float, bool, str | None]]] = {}
     for f in funds:
         out = [(t, a, r, asset) for t, a, r, asset in claims.get(f, []) if a > 0]
+        kept = inflow.get(f, 0.0) - sum(a for _, a, _, _ in out)
+        if out and kept > tol * max(1.0, inflow.get(f, 0.0)):
+            out.append((f, kept, False, None))  # unallocated money stays with the fund
         if out:
             transitions[f] = out
     for e, k in kinds.items():
@@ -312,7 +315,8 @@ def look_through(net: Network, basis: str = "committed", *,
     while changed:
         changed = False
         for p, outs in transitions.items():
-            if p not in reach and any(t not in transitions or t in reach for t, *_ in outs):
+            if p not in reach and any(t not in transitions or t in reach or t == p
+                                      for t, *_ in outs):
                 reach.add(p)
                 changed = True
     transitions = {p: v for p, v in transitions.items() if p in reach}
@@ -336,7 +340,7 @@ def look_through(net: Network, basis: str = "committed", *,
             for t, a, rec, _ in outs:
                 f2 = 1 if (flag or rec) else 0
                 w = a / total
-                if t in ppos:
+                if t in ppos and t != p:
                     q_rows.append(ppos[p] + flag * m)
                     q_cols.append(ppos[t] + f2 * m)
                     q_vals.append(w)
@@ -407,15 +411,17 @@ def risk_chain(lt: LookThrough, net: Network | None = None, *, max_depth: int = 
     rows: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
 
     def walk(holder: str, path: list[str], node: str, amount: float, rec: bool,
-             asset: str | None) -> None:
+             asset: str | None, stop: bool = False) -> None:
         outs = lt.transitions.get(node)
-        if outs and len(path) < max_depth and amount > min_amount:
+        if outs and not stop and len(path) < max_depth and amount > min_amount:
             total = sum(a for _, a, _, _ in outs)
             for t, a, r2, a2 in outs:
-                walk(holder, [*path, node], t, amount * a / total, rec or r2, a2 or asset)
+                walk(holder, [*path, node], t, amount * a / total, rec or r2, a2 or asset,
+                     stop=t == node)
             return
         kinds = lt.kinds
-        inter = [p for p in path if kinds.get(p) in {k.value for k in FUND_KINDS}]
+        inter = [p for p in path if kinds.get(p) in {k.value for k in FUND_KINDS}
+                 and p != node]
         spvs = [p for p in path if kinds.get(p) == EntityKind.spv.value]
         if kinds.get(node) in (EntityKind.neocloud.value, EntityKind.spv.value):
             financing = node
