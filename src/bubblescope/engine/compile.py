@@ -1,0 +1,562 @@
+"""Compile a validated network into the arrays the engine steps through.
+
+Quarter ``0`` is the network's as-of quarter (2025Q4 for as-of 2025-12-31); quarter ``t``
+is ``t`` quarters later; the horizon quarter is the last one simulated. Entities keep their
+network order; index ``N`` (one past the last entity) stands for parties outside the
+network ("external"): outside lenders and bondholders, suppliers of opex, customers behind
+market revenue, buyers of a defaulter's assets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model._fields import parse_date, quarter_label
+from ..model.contracts import (
+    SENIORITY_RANK,
+    Bond,
+    ChipPurchase,
+    ComputeContract,
+    CreditFacility,
+    EquityStake,
+    FundCommitment,
+    Lease,
+    Loan,
+    PowerSupply,
+    Seniority,
+)
+from ..model.entity import FINAL_HOLDER_KINDS, INTERMEDIARY_KINDS, EntityKind
+from ..model.network import Network
+
+Array = np.ndarray
+
+#: Amortisation codes of debt instruments.
+BULLET, LINEAR, ANNUITY, CUSTOM, PERPETUAL = range(5)
+#: Trade-obligation kinds (everything that is not debt service).
+RENT, COMPUTE, CHIP, TRANCHE, CALL, POWER, DISBURSE = range(7)
+TRADE_KIND_NAMES = ("rent", "compute", "chip", "tranche", "capital_call", "power",
+                    "disbursement")
+#: Which factor scales the variable part of a trade obligation.
+VAR_NONE, VAR_DEMAND, VAR_WINDOW = range(3)
+#: How an entity's market revenue moves: constant, with AI demand, with GPU rental prices.
+MARKET_CONST, MARKET_DEMAND, MARKET_RENTAL = range(3)
+
+_DEMAND_KINDS = {EntityKind.ai_lab, EntityKind.hyperscaler, EntityKind.other,
+                 EntityKind.chip_vendor}
+_RENTAL_KINDS = {EntityKind.neocloud, EntityKind.cloud_provider}
+_POWERED_KINDS = _DEMAND_KINDS | _RENTAL_KINDS
+#: Kinds whose income comes from a balance sheet the network does not list.
+FINANCIAL_KINDS = FINAL_HOLDER_KINDS | INTERMEDIARY_KINDS | {EntityKind.government}
+_IG = {"AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-"}
+#: Hours in a quarter (8760 / 4), for power contracts.
+HOURS_PER_QUARTER = 2190.0
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """Behavioural constants of the engine (documented in docs/engine.md).
+
+    Attributes
+    ----------
+    outside_debt_rate : rate on ``entity.debt`` when ``cost_of_debt`` is not given, decimal/yr.
+    accounting_life_years : GPU and capex depreciation life, years (geometric, 1/(4·life)
+        of the book value per quarter).
+    recovery_other_assets : share of other assets and of capex-built fixed assets realised
+        in a default.
+    recovery_claims : share of the outstanding principal a defaulter's loans to others
+        fetch when sold.
+    refinance_spread_max : the debt market is open to a borrower while the spread of its
+        rating bucket is below this, decimal/yr (and the equity window is above zero).
+    equity_raise_cap : most equity raised in a quarter, as a share of market equity
+        (scaled by the equity window and the entity's market access).
+    grid_price : grid power price used to price the on-site premium, USD/MWh.
+    financial_margin : what financial kinds earn on other assets above their cost of
+        outside debt, decimal/yr (their income lies outside the network).
+    tolerance : cash below −tolerance is a default; also the fixed-point tolerance, USD bn.
+    max_iterations : cap on the default loop's iterations per quarter.
+    """
+
+    outside_debt_rate: float = 0.06
+    accounting_life_years: float = 6.0
+    recovery_other_assets: float = 0.5
+    recovery_claims: float = 1.0
+    refinance_spread_max: float = 0.08
+    equity_raise_cap: float = 0.10
+    grid_price: float = 60.0
+    financial_margin: float = 0.01
+    tolerance: float = 1e-9
+    max_iterations: int = 500
+
+
+@dataclass
+class Compiled:
+    """Arrays for one network over one horizon (see docs/engine.md for each field)."""
+
+    entity_ids: list[str]
+    kinds: list[str]
+    quarters: list[str]
+    generations: list[str]
+    # entity state at the as-of date, (N,)
+    cash0: Array
+    other_assets0: Array
+    other_liabilities: Array
+    gpu_book0: Array
+    gpu_mv_cost0: Array          # (N, G) original cost of the delivered fleet by generation
+    min_cash: Array
+    market_access: Array
+    rating_bucket: Array         # 0 IG, 1 HY
+    equity_multiple: Array
+    # operating model
+    market_revenue_q: Array      # (N,) USD bn / quarter at factor 1
+    market_driver: Array         # (N,) MARKET_* code
+    asset_yield: Array           # (N,) yield of other assets (financial kinds), decimal/yr
+    powered: Array               # (N,) bool: revenue scaled by power availability
+    opex_q: Array                # (N,) USD bn / quarter, incl. the on-site power premium
+    capex: Array                 # (T, N) USD bn / quarter not covered by chip contracts
+    # debt instruments (D)
+    debt_ids: list[str]
+    debtor: Array
+    creditor_share: Array        # (D, N+1)
+    principal0: Array
+    undrawn0: Array
+    drawable: Array              # bool: a committed facility or delayed-draw loan
+    draw_last: Array             # last quarter it may be drawn
+    floating: Array
+    rate: Array                  # fixed rate, or spread for floating, decimal/yr
+    amort: Array
+    custom: Array                # (T, D) custom principal schedule
+    maturity: Array              # quarter index (may exceed the horizon)
+    rank: Array
+    # trade obligations (K)
+    trade_ids: list[str]
+    trade_kind: Array
+    payer: Array
+    payee: Array
+    fixed: Array                 # (T, K)
+    variable: Array              # (T, K)
+    var_factor: Array            # (K,)
+    lease_claim: Array           # (T, K) claim of a lessor if the lessee defaults in t
+    chip_generation: Array       # (K,) generation index (chips), else -1
+    disburses: Array             # (K,) debt index funded by a disbursement, else -1
+    stake: Array                 # (K,) stake index for tranches/calls, else -1
+    # equity stakes and fund commitments (E)
+    stake_ids: list[str]
+    stake_holder: Array
+    stake_issuer: Array
+    stake_held0: Array
+    params: EngineParams = field(default_factory=EngineParams)
+
+    @property
+    def n_entities(self) -> int:
+        return len(self.entity_ids)
+
+    @property
+    def n_quarters(self) -> int:
+        return len(self.quarters)
+
+    @property
+    def n_debt(self) -> int:
+        return len(self.debt_ids)
+
+    @property
+    def n_trade(self) -> int:
+        return len(self.trade_ids)
+
+
+def quarter_number(day: dt.date) -> int:
+    """Absolute quarter count (year·4 + quarter − 1)."""
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def horizon_quarters(as_of: dt.date, horizon: str | dt.date) -> int:
+    """Number of quarters from the as-of quarter to the horizon quarter, inclusive."""
+    try:
+        end = parse_date(horizon)
+    except ValueError as exc:
+        raise ValueError(f"horizon: {exc}") from None
+    n = quarter_number(end) - quarter_number(as_of) + 1
+    if n < 1:
+        raise ValueError(f"horizon: {quarter_label(end)} comes before the network's as-of "
+                         f"quarter {quarter_label(as_of)}")
+    return n
+
+
+def _bucket(rating: str | None) -> int:
+    return 0 if rating is not None and rating.strip().upper() in _IG else 1
+
+
+def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
+                    params: EngineParams | None = None) -> Compiled:
+    """Turn a validated network into engine arrays from the as-of quarter to ``horizon``.
+
+    Cancelled contracts generate nothing. Guarantees and securitisations are left to part 2
+    (they move no cash here).
+    """
+    p = params or EngineParams()
+    T = horizon_quarters(network.as_of, horizon)
+    q0 = quarter_number(network.as_of)
+    ids = [e.id for e in network.entities]
+    index = {e: i for i, e in enumerate(ids)}
+    N = len(ids)
+    EXT = N
+
+    def qi(day: dt.date | None, default: int) -> int:
+        return default if day is None else quarter_number(day) - q0
+
+    labels = []
+    for t in range(T):
+        y, q = divmod(q0 + t, 4)
+        labels.append(f"{y}Q{q + 1}")
+
+    gens = ["default"]
+    for e in network.entities:
+        for b in e.gpu_fleet:
+            if b.generation not in gens:
+                gens.append(b.generation)
+    for c in network.contracts:
+        if isinstance(c, ChipPurchase):
+            for d in c.deliveries:
+                if d.generation and d.generation not in gens:
+                    gens.append(d.generation)
+    gidx = {g: i for i, g in enumerate(gens)}
+    G = len(gens)
+    decay = 1.0 / (4.0 * p.accounting_life_years)
+
+    # ---- entities
+    cash0 = np.array([e.cash for e in network.entities], dtype=float)
+    other_liab = np.array([e.other_liabilities for e in network.entities], dtype=float)
+    gpu_cost = np.zeros((N, G))
+    gpu_book = np.zeros(N)
+    for i, e in enumerate(network.entities):
+        for b in e.gpu_fleet:
+            age = -qi(b.delivery, 0)
+            if age >= 0:
+                gpu_cost[i, gidx[b.generation]] += b.cost
+                gpu_book[i] += b.cost * (1.0 - decay) ** age
+    # the delivered fleet is part of other_assets: take its book value out of them
+    gpu_book = np.minimum(gpu_book, [e.other_assets for e in network.entities])
+    other0 = np.array([e.other_assets for e in network.entities]) - gpu_book
+    mult = np.ones(N)
+    for i, e in enumerate(network.entities):
+        book = e.cash + e.other_assets - e.debt - e.other_liabilities
+        if e.equity_value is not None and book > 0:
+            mult[i] = e.equity_value / book
+
+    # ---- debt instruments: outside debt first, then loans, bonds, facilities
+    debt_ids: list[str] = []
+    debtor: list[int] = []
+    shares: list[Array] = []
+    principal0: list[float] = []
+    undrawn0: list[float] = []
+    drawable: list[bool] = []
+    floating: list[bool] = []
+    rate: list[float] = []
+    amort: list[int] = []
+    custom: list[Array] = []
+    maturity: list[int] = []
+    rank: list[int] = []
+    draw_last: list[int] = []
+    trade: list[dict] = []
+
+    def add_debt(cid: str, who: int, share: Array, principal: float, undrawn: float,
+                 can_draw: bool, is_float: bool, r: float, am: int, cust: Array, mat: int,
+                 rk: int, last: int = -1) -> int:
+        debt_ids.append(cid)
+        draw_last.append(last)
+        debtor.append(who)
+        shares.append(share)
+        principal0.append(principal)
+        undrawn0.append(undrawn)
+        drawable.append(can_draw)
+        floating.append(is_float)
+        rate.append(r)
+        amort.append(am)
+        custom.append(cust)
+        maturity.append(mat)
+        rank.append(rk)
+        return len(debt_ids) - 1
+
+    for i, e in enumerate(network.entities):
+        if e.debt > 0:
+            share = np.zeros(N + 1)
+            share[EXT] = 1.0
+            r = e.cost_of_debt if e.cost_of_debt is not None else p.outside_debt_rate
+            add_debt(f"{e.id}.outside_debt", i, share, e.debt, 0.0, False, False, r,
+                     PERPETUAL, np.zeros(T), 10**6, SENIORITY_RANK[Seniority.senior_unsecured])
+
+    am_code = {"bullet": BULLET, "linear": LINEAR, "annuity": ANNUITY, "custom": CUSTOM}
+    for c in network.contracts:
+        if c.status.value == "cancelled":
+            continue
+        if isinstance(c, Loan | Bond | CreditFacility):
+            share = np.zeros(N + 1)
+            if isinstance(c, Bond):
+                who = index[c.issuer]
+                for h in c.holders:
+                    share[index[h.holder]] += h.amount
+                rest = c.unlisted_amount()
+                share[index[c.remainder_holder] if c.remainder_holder else EXT] += rest
+                tot = share.sum()
+                share = share / tot if tot > 0 else np.eye(N + 1)[EXT]
+                drawn_now = c.amount
+                undrawn = 0.0
+            else:
+                who = index[c.borrower]
+                share[index[c.lender]] = 1.0
+                if c.amount_type.value == "ceiling" or c.status.value == "announced":
+                    drawn_now = c.drawn or 0.0
+                else:
+                    drawn_now = c.amount if c.drawn is None else c.drawn
+                undrawn = c.amount - drawn_now
+            start = qi(c.start, 0)
+            mat = qi(c.end, 10**6)
+            if c.end is None:
+                am = PERPETUAL
+            else:
+                am = am_code[getattr(c, "amortisation", "bullet").value
+                             if hasattr(c, "amortisation") else "bullet"]
+            cust = np.zeros(T)
+            if isinstance(c, Loan) and am == CUSTOM:
+                for pay in c.schedule:
+                    t = qi(pay.date, 0)
+                    if 0 <= t < T:
+                        cust[t] += pay.amount
+            rk = SENIORITY_RANK[c.seniority]
+            is_float = c.rate_type == "floating"
+            r = (c.spread or 0.0) if is_float else (c.rate or 0.0)
+            committed = c.amount_type.value != "ceiling" and c.status.value != "announced"
+            can_draw = (isinstance(c, CreditFacility | Loan) and undrawn > 0 and committed
+                        and not (isinstance(c, Loan) and start > 0))
+            last = qi(getattr(c, "draw_until", None) or c.end, 10**6)
+            if start > 0 and start < T and not can_draw:
+                # disbursed in the future: each creditor pays its share at the start
+                d = add_debt(c.id, who, share, 0.0, 0.0, False, is_float, r, am, cust,
+                             max(mat, start + 1), rk, -1)
+                for j in np.nonzero(share)[0]:
+                    sched = np.zeros(T)
+                    sched[start] = drawn_now * share[j]
+                    trade.append(dict(id=f"{c.id}.disbursement.{j}", kind=DISBURSE,
+                                      payer=int(j), payee=who, fixed=sched, disburses=d))
+            elif start < T:
+                add_debt(c.id, who, share, drawn_now, undrawn if can_draw else 0.0, can_draw,
+                         is_float, r, am, cust, max(mat, 0), rk, last)
+
+    # ---- trade obligations
+    stake_ids: list[str] = []
+    stake_holder: list[int] = []
+    stake_issuer: list[int] = []
+    stake_held0: list[float] = []
+    chip_by_year: dict[tuple[int, int], float] = {}
+
+    def spread_evenly(total: float, a: int, b: int) -> Array:
+        """``total`` split evenly over quarters a..b (inclusive), kept within the horizon."""
+        out = np.zeros(T)
+        b = max(b, a)
+        n = b - a + 1
+        lo, hi = max(a, 0), min(b, T - 1)
+        if hi >= lo:
+            out[lo:hi + 1] = total / n
+        return out
+
+    for c in network.contracts:
+        if c.status.value == "cancelled":
+            continue
+        if isinstance(c, Lease):
+            a = qi(c.start, 0)
+            if c.end is not None:
+                b = qi(c.end, 0) - 1
+            elif c.annual_rent > 0:
+                b = a + int(round(4 * c.amount / c.annual_rent)) - 1
+            else:
+                b = a - 1
+            sched = np.zeros(T)
+            if c.rent_schedule:
+                for pay in c.rent_schedule:
+                    t = qi(pay.date, 0)
+                    if 0 <= t < T:
+                        sched[t] += pay.amount
+            else:
+                for t in range(max(a, 0), min(b, T - 1) + 1):
+                    sched[t] = c.annual_rent / 4.0 * (1.0 + c.escalation) ** ((t - a) // 4)
+            trade.append(dict(id=c.id, kind=RENT, payer=index[c.lessee],
+                              payee=index[c.lessor], fixed=sched))
+        elif isinstance(c, ComputeContract):
+            a = qi(c.start, 0)
+            b = qi(c.end, a + 3 + 1) - 1
+            pre = 0.0
+            if c.prepayment > 0 and a > 0:
+                pre = c.prepayment
+            value = spread_evenly(c.amount - min(pre, c.amount), a, b)
+            fixed = value * c.take_or_pay_share
+            if 0 < a < T:
+                fixed[a] += min(pre, c.amount)
+            trade.append(dict(id=c.id, kind=COMPUTE, payer=index[c.buyer],
+                              payee=index[c.seller], fixed=fixed,
+                              variable=value * (1.0 - c.take_or_pay_share), var=VAR_DEMAND))
+        elif isinstance(c, ChipPurchase):
+            by_gen: dict[int, Array] = {}
+            buyer = index[c.buyer]
+            if c.deliveries:
+                for d in c.deliveries:
+                    key = (buyer, d.date.year)
+                    chip_by_year[key] = chip_by_year.get(key, 0.0) + d.amount
+                    t = qi(d.date, 0)
+                    g = gidx[d.generation] if d.generation else 0
+                    if 0 <= t < T:
+                        by_gen.setdefault(g, np.zeros(T))[t] += d.amount
+            else:
+                a = qi(c.start, 0)
+                b = qi(c.end, a + 1) - 1 if c.end is not None else a
+                by_gen[0] = spread_evenly(c.amount, a, b)
+                for t in range(a, max(a, b) + 1):
+                    key = (buyer, (q0 + t) // 4)
+                    chip_by_year[key] = chip_by_year.get(key, 0.0) + c.amount / (max(a, b) - a + 1)
+            for g, sched in by_gen.items():
+                trade.append(dict(id=c.id if len(by_gen) == 1 else f"{c.id}.{gens[g]}",
+                                  kind=CHIP, payer=index[c.buyer], payee=index[c.vendor],
+                                  fixed=sched, gen=g))
+        elif isinstance(c, EquityStake):
+            s = len(stake_ids)
+            stake_ids.append(c.id)
+            stake_holder.append(index[c.investor])
+            stake_issuer.append(index[c.issuer])
+            paid_already = c.status.value == "funded" or c.amount_type.value == "drawn"
+            if c.tranches:
+                fixed = np.zeros(T)
+                var = np.zeros(T)
+                held = 0.0
+                for tr in c.tranches:
+                    if tr.status.value == "cancelled":
+                        continue
+                    if tr.status.value == "funded":
+                        held += tr.amount
+                        continue
+                    t = max(qi(tr.date or c.start, 0), 0)
+                    if t < T:
+                        if c.amount_type.value == "ceiling" or tr.status.value == "announced":
+                            var[t] += tr.amount
+                        else:
+                            fixed[t] += tr.amount
+                stake_held0.append(held)
+            elif paid_already:
+                fixed = np.zeros(T)
+                var = np.zeros(T)
+                stake_held0.append(c.amount)
+            else:
+                t = max(qi(c.start, 0), 0)
+                fixed = np.zeros(T)
+                var = np.zeros(T)
+                if t < T:
+                    if c.amount_type.value == "ceiling" or c.status.value == "announced":
+                        var[t] = c.amount
+                    else:
+                        fixed[t] = c.amount
+                stake_held0.append(0.0)
+            trade.append(dict(id=c.id, kind=TRANCHE, payer=index[c.investor],
+                              payee=index[c.issuer], fixed=fixed, variable=var,
+                              var=VAR_WINDOW, stake=s))
+        elif isinstance(c, FundCommitment):
+            s = len(stake_ids)
+            stake_ids.append(c.id)
+            stake_holder.append(index[c.investor])
+            stake_issuer.append(index[c.fund])
+            called = c.amount if c.called is None else c.called
+            stake_held0.append(called)
+            a = max(qi(c.start, 0), 1)
+            b = qi(c.end, a + 12) - 1 if c.end is not None else a + 11
+            trade.append(dict(id=c.id, kind=CALL, payer=index[c.investor],
+                              payee=index[c.fund], fixed=spread_evenly(c.amount - called, a, b),
+                              stake=s))
+        elif isinstance(c, PowerSupply):
+            a = qi(c.start, 0)
+            b = qi(c.end, T) - 1 if c.end is not None else T - 1
+            if c.price is not None:
+                sched = np.zeros(T)
+                lo, hi = max(a, 0), min(b, T - 1)
+                if hi >= lo:
+                    sched[lo:hi + 1] = c.mw * c.price * HOURS_PER_QUARTER / 1e9
+            else:
+                sched = spread_evenly(c.amount, a, b)
+            trade.append(dict(id=c.id, kind=POWER, payer=index[c.buyer],
+                              payee=index[c.supplier], fixed=sched))
+
+    K = len(trade)
+    fixed = np.zeros((T, K))
+    variable = np.zeros((T, K))
+    for k, tr in enumerate(trade):
+        fixed[:, k] = tr["fixed"]
+        if "variable" in tr:
+            variable[:, k] = tr["variable"]
+    kinds_k = np.array([tr["kind"] for tr in trade], dtype=int)
+    lease_claim = np.zeros((T, K))
+    for k in np.nonzero(kinds_k == RENT)[0]:
+        rent = fixed[:, k]
+        after = np.concatenate([np.cumsum(rent[::-1])[::-1][1:], [0.0]])
+        csum = np.concatenate([[0.0], np.cumsum(rent)])
+        idx = np.arange(T)
+        one = csum[np.minimum(idx + 5, T)] - csum[idx + 1]
+        three = csum[np.minimum(idx + 13, T)] - csum[idx + 1]
+        lease_claim[:, k] = np.minimum(np.maximum(one, 0.15 * after), three)
+
+    # ---- operating model
+    contracted = np.zeros(N)
+    for k, tr in enumerate(trade):
+        if tr["kind"] in (RENT, COMPUTE, CHIP, POWER) and tr["payee"] < N:
+            contracted[tr["payee"]] += 4.0 * (fixed[0, k] + variable[0, k])
+    revenue = np.array([e.revenue for e in network.entities], dtype=float)
+    market_q = np.maximum(revenue - contracted, 0.0) / 4.0
+    driver = np.array([MARKET_DEMAND if e.kind in _DEMAND_KINDS else
+                       MARKET_RENTAL if e.kind in _RENTAL_KINDS else MARKET_CONST
+                       for e in network.entities], dtype=int)
+    powered = np.array([e.kind in _POWERED_KINDS for e in network.entities], dtype=bool)
+    asset_yield = np.array([
+        ((e.cost_of_debt if e.cost_of_debt is not None else p.outside_debt_rate)
+         + p.financial_margin) if e.kind in FINANCIAL_KINDS else 0.0
+        for e in network.entities], dtype=float)
+    premium = np.array([sum(pw.mw * pw.cost_premium for pw in e.power if pw.source == "onsite")
+                        for e in network.entities], dtype=float)
+    opex_q = (np.array([e.operating_costs for e in network.entities], dtype=float) / 4.0
+              + premium * p.grid_price * HOURS_PER_QUARTER / 1e9)
+    capex = np.zeros((T, N))
+    for i, e in enumerate(network.entities):
+        for item in e.capex_plan:
+            net = max(item.amount - chip_by_year.get((i, item.year), 0.0), 0.0)
+            for q in range(4):
+                t = item.year * 4 + q - q0
+                if 0 <= t < T:
+                    capex[t, i] = net / 4.0
+
+    def arr(x: list, dtype: type = float) -> Array:
+        return np.array(x, dtype=dtype)
+
+    D = len(debt_ids)
+    return Compiled(
+        entity_ids=ids, kinds=[e.kind.value for e in network.entities], quarters=labels,
+        generations=gens, cash0=cash0, other_assets0=np.maximum(other0, 0.0),
+        other_liabilities=other_liab, gpu_book0=gpu_book, gpu_mv_cost0=gpu_cost,
+        min_cash=arr([e.min_cash_buffer for e in network.entities]),
+        market_access=arr([e.equity_market_access for e in network.entities]),
+        rating_bucket=arr([_bucket(e.rating) for e in network.entities], int),
+        equity_multiple=mult, market_revenue_q=market_q, market_driver=driver,
+        asset_yield=asset_yield,
+        powered=powered, opex_q=opex_q, capex=capex,
+        debt_ids=debt_ids, debtor=arr(debtor, int),
+        creditor_share=np.array(shares).reshape(D, N + 1),
+        principal0=arr(principal0), undrawn0=arr(undrawn0), drawable=arr(drawable, bool),
+        draw_last=arr(draw_last, int),
+        floating=arr(floating, bool), rate=arr(rate), amort=arr(amort, int),
+        custom=np.array(custom).T.reshape(T, D), maturity=arr(maturity, int),
+        rank=arr(rank, int),
+        trade_ids=[tr["id"] for tr in trade], trade_kind=kinds_k,
+        payer=arr([tr["payer"] for tr in trade], int),
+        payee=arr([tr["payee"] for tr in trade], int), fixed=fixed, variable=variable,
+        var_factor=arr([tr.get("var", VAR_NONE) for tr in trade], int),
+        lease_claim=lease_claim,
+        chip_generation=arr([tr.get("gen", -1) for tr in trade], int),
+        disburses=arr([tr.get("disburses", -1) for tr in trade], int),
+        stake=arr([tr.get("stake", -1) for tr in trade], int),
+        stake_ids=stake_ids, stake_holder=arr(stake_holder, int),
+        stake_issuer=arr(stake_issuer, int), stake_held0=arr(stake_held0), params=p)

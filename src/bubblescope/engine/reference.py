@@ -1,0 +1,418 @@
+"""A plain reference implementation of the engine's rules: one path at a time, one entity,
+instrument and obligation at a time, in scalar Python.
+
+It is deliberately slow and simple; the tests check that the vectorised engine gives the
+same numbers on random networks. It reads the compiled arrays (so it checks the quarter
+step, not compilation) and restates every rule of a quarter: schedules, the operating
+model, the liquidity ladder, the fictitious-default loop, the waterfall and settlement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+from ..model.network import Network
+from .compile import (
+    ANNUITY,
+    BULLET,
+    CALL,
+    CHIP,
+    COMPUTE,
+    CUSTOM,
+    DISBURSE,
+    LINEAR,
+    MARKET_DEMAND,
+    MARKET_RENTAL,
+    POWER,
+    RENT,
+    TRANCHE,
+    VAR_DEMAND,
+    VAR_WINDOW,
+    Compiled,
+    EngineParams,
+)
+from .factors import FactorPaths
+
+Array = np.ndarray
+
+
+def _principal(c: Compiled, d: int, bal: float, rate: float, t: int) -> float:
+    am = int(c.amort[d])
+    if am > CUSTOM:
+        return 0.0
+    left = int(c.maturity[d]) - t + 1
+    if left <= 1:
+        x = bal
+    elif am == BULLET:
+        x = 0.0
+    elif am == LINEAR:
+        x = bal / left
+    elif am == ANNUITY:
+        r = rate / 4.0
+        pay = bal / left if abs(r) <= 1e-15 else bal * r / (1.0 - (1.0 + r) ** (-left))
+        x = pay - bal * r
+    else:
+        x = min(float(c.custom[t, d]), bal)
+    return min(max(x, 0.0), bal)
+
+
+def _ratio(a: float, b: float) -> float:
+    return min(a / b, 1.0) if b > 0 else 1.0
+
+
+def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
+    prm = c.params
+    N, D, K, T, E = c.n_entities, c.n_debt, c.n_trade, c.n_quarters, len(c.stake_ids)
+    G = len(c.generations)
+    EXT = N
+    delta = 1.0 / (4.0 * prm.accounting_life_years)
+    lender = [int(np.argmax(c.creditor_share[d])) for d in range(D)]
+
+    # chip schedule with this path's delays
+    chip_sched = np.zeros((T, K))
+    for k in range(K):
+        if c.trade_kind[k] == CHIP:
+            for s in range(T):
+                tgt = s + int(np.rint(f.chip_delay[p, s]))
+                if tgt < T:
+                    chip_sched[tgt, k] += c.fixed[s, k]
+
+    cash = [float(x) for x in c.cash0]
+    alive = [True] * N
+    dq = [-1] * N
+    bal = [float(x) for x in c.principal0]
+    und = [float(x) for x in c.undrawn0]
+    gv = [[float(c.gpu_mv_cost0[i, g]) * float(f.resale(c.generations[g])[p, 0])
+           for g in range(G)] for i in range(N)]
+    gbook = [float(x) for x in c.gpu_book0]
+    fbook = [0.0] * N
+    other = [float(x) for x in c.other_assets0]
+    oliab = [float(x) for x in c.other_liabilities]
+    stakes = [float(x) for x in c.stake_held0]
+    loss_d, loss_k, loss_x, short = [0.0] * D, [0.0] * K, [0.0] * N, [0.0] * N
+
+    def sheet() -> tuple[list[float], list[float]]:
+        a = [0.0] * N
+        li = [0.0] * N
+        for i in range(N):
+            if not alive[i]:
+                continue
+            a[i] = cash[i] + other[i] + fbook[i] + gbook[i]
+            li[i] = oliab[i]
+        for d in range(D):
+            for j in range(N):
+                if alive[j]:
+                    a[j] += bal[d] * c.creditor_share[d, j]
+            if alive[c.debtor[d]]:
+                li[c.debtor[d]] += bal[d]
+        for e in range(E):
+            if alive[c.stake_holder[e]]:
+                a[c.stake_holder[e]] += stakes[e]
+        return a, li
+
+    a0, l0 = sheet()
+    mkt = [max(a0[i] - l0[i], 0.0) * c.equity_multiple[i] for i in range(N)]
+    out = {v: np.zeros((T, N)) for v in ("cash", "revenue", "costs", "capex", "debt",
+                                         "book_equity", "alive")}
+    out["debt_paid"] = np.zeros((T, D))
+    out["trade_paid"] = np.zeros((T, K))
+
+    def up(j: int) -> bool:
+        return j == EXT or alive[j]
+
+    for t in range(T):
+        # schedules
+        rate = [float(f.base_rate[p, t]) + c.rate[d] if c.floating[d] else float(c.rate[d])
+                for d in range(D)]
+        intr = [bal[d] * rate[d] / 4.0 for d in range(D)]
+        prin = [_principal(c, d, bal[d], rate[d], t) for d in range(D)]
+        due = [0.0] * K
+        for k in range(K):
+            if not (up(c.payer[k]) and up(c.payee[k])):
+                continue
+            fx = chip_sched[t, k] if c.trade_kind[k] == CHIP else c.fixed[t, k]
+            v = c.variable[t, k]
+            if c.var_factor[k] == VAR_DEMAND:
+                v *= f.ai_demand[p, t]
+            elif c.var_factor[k] == VAR_WINDOW:
+                v *= f.equity_window[p, t]
+            else:
+                v = 0.0
+            due[k] = fx + v
+        mrev = [0.0] * N
+        opex = [0.0] * N
+        capex = [0.0] * N
+        for i in range(N):
+            if not alive[i]:
+                continue
+            dem = f.ai_demand[p, t]
+            fac = 1.0
+            if c.market_driver[i] == MARKET_DEMAND:
+                fac = dem
+            elif c.market_driver[i] == MARKET_RENTAL:
+                fac = f.gpu_rental_price[p, t] * min(dem, 1.0)
+            if c.powered[i]:
+                fac *= f.power_availability[p, t]
+            mrev[i] = c.market_revenue_q[i] * fac + (
+                cash[i] * max(float(f.base_rate[p, t]), 0.0) + other[i] * c.asset_yield[i]) / 4.0
+            opex[i] = c.opex_q[i]
+            capex[i] = c.capex[t, i]
+
+        # contributions only as far as the investor can pay
+        aff = [cash[i] + mrev[i] - opex[i] for i in range(N)]
+        owed = [0.0] * N
+        for d in range(D):
+            aff[c.debtor[d]] -= intr[d] + prin[d]
+            for j in range(N):
+                aff[j] += (intr[d] + prin[d]) * c.creditor_share[d, j]
+        for k in range(K):
+            if c.payee[k] < N:
+                aff[c.payee[k]] += due[k]
+            if c.payer[k] < N:
+                if c.trade_kind[k] in (TRANCHE, CALL):
+                    owed[c.payer[k]] += due[k]
+                else:
+                    aff[c.payer[k]] -= due[k]
+        for k in range(K):
+            if c.trade_kind[k] in (TRANCHE, CALL) and c.payer[k] < N:
+                due[k] *= _ratio(max(aff[c.payer[k]], 0.0), owed[c.payer[k]])
+
+        # liquidity ladder
+        proj = [cash[i] + mrev[i] - opex[i] - capex[i] for i in range(N)]
+        for d in range(D):
+            s = intr[d] + prin[d]
+            proj[c.debtor[d]] -= s
+            for j in range(N):
+                proj[j] += s * c.creditor_share[d, j]
+        for k in range(K):
+            if c.payer[k] < N:
+                proj[c.payer[k]] -= due[k]
+            if c.payee[k] < N:
+                proj[c.payee[k]] += due[k]
+        need = [max(c.min_cash[i] - proj[i], 0.0) if alive[i] else 0.0 for i in range(N)]
+        draw = [0.0] * D
+        for d in range(D):
+            if c.drawable[d] and c.draw_last[d] >= t:
+                i = c.debtor[d]
+                draw[d] = min(und[d], need[i]) if up(lender[d]) else 0.0
+                need[i] -= draw[d]
+        refi = [0.0] * D
+        window = f.equity_window[p, t]
+        for d in range(D):
+            i = c.debtor[d]
+            bucket = "IG" if c.rating_bucket[i] == 0 else "HY"
+            is_open = f.credit_spread[bucket][p, t] < prm.refinance_spread_max and window > 0
+            if is_open:
+                refi[d] = min(prin[d], need[i])
+                need[i] -= refi[d]
+        raised = [min(max(need[i], 0.0), prm.equity_raise_cap * window * c.market_access[i]
+                      * max(mkt[i], 0.0)) if alive[i] else 0.0 for i in range(N)]
+        prin = [prin[d] - refi[d] for d in range(D)]
+        serv = [intr[d] + prin[d] for d in range(D)]
+        full_out = list(opex)
+        for d in range(D):
+            full_out[c.debtor[d]] += serv[d]
+            if lender[d] < N:
+                full_out[lender[d]] += draw[d]
+        for k in range(K):
+            if c.payer[k] < N:
+                full_out[c.payer[k]] += due[k]
+
+        # fictitious-default loop
+        noncash = [0.0] * N
+        for i in range(N):
+            if alive[i]:
+                noncash[i] = (other[i] * prm.recovery_other_assets
+                              + fbook[i] * prm.recovery_other_assets + sum(gv[i]))
+        for d in range(D):
+            for j in range(N):
+                if alive[j]:
+                    noncash[j] += bal[d] * c.creditor_share[d, j] * prm.recovery_claims
+        nd = [False] * N
+        p_serv, p_draw, p_trade = list(serv), list(draw), list(due)
+        p_opex, p_other, resid = list(opex), [0.0] * N, [0.0] * N
+        cl_d, cl_k = [0.0] * D, [0.0] * K
+
+        def receipts(ps: list[float], pd_: list[float], pt: list[float]) -> list[float]:
+            r = [0.0] * (N + 1)
+            for d in range(D):
+                for j in range(N + 1):
+                    r[j] += ps[d] * c.creditor_share[d, j]
+                r[c.debtor[d]] += pd_[d]
+            for k in range(K):
+                r[c.payee[k]] += pt[k]
+            return r
+
+        def isnd(j: int, flags: list[bool]) -> bool:
+            return j < N and flags[j]
+
+        for _ in range(prm.max_iterations):
+            rec = receipts(p_serv, p_draw, p_trade)
+            new = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
+                             - full_out[i] < -prm.tolerance) for i in range(N)]
+            if not any(new):
+                nd = new
+                break
+            drw = [0.0 if isnd(lender[d], new) else draw[d] for d in range(D)]
+            cl_d = [bal[d] + intr[d] + drw[d] for d in range(D)]
+            for k in range(K):
+                if c.trade_kind[k] == DISBURSE and not isnd(c.payer[k], new):
+                    cl_d[c.disburses[k]] += due[k]
+            cl_k = [(due[k] + (c.lease_claim[t, k] if c.trade_kind[k] == RENT else 0.0))
+                    if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) else 0.0
+                    for k in range(K)]
+            sec = [0.0] * N
+            r1 = [opex[i] + oliab[i] for i in range(N)]
+            r2 = [0.0] * N
+            r3 = [0.0] * N
+            for d in range(D):
+                tgt = (sec, r1, r2, r3)[c.rank[d]]
+                tgt[c.debtor[d]] += cl_d[d]
+            for k in range(K):
+                if c.payer[k] < N:
+                    r1[c.payer[k]] += cl_k[k]
+            fr = [[1.0] * 4 for _ in range(N)]
+            res = [0.0] * N
+            for i in range(N):
+                estate = max(cash[i] + rec[i] + raised[i] + mrev[i] + noncash[i], 0.0)
+                c0 = _ratio(min(noncash[i], estate), sec[i])
+                pool = estate - c0 * sec[i]
+                rr1 = r1[i] + (1.0 - c0) * sec[i]
+                f1 = _ratio(pool, rr1)
+                pool -= f1 * rr1
+                f2 = _ratio(pool, r2[i])
+                pool -= f2 * r2[i]
+                f3 = _ratio(pool, r3[i])
+                res[i] = pool - f3 * r3[i]
+                fr[i] = [c0 + (1.0 - c0) * f1, f1, f2, f3]
+            n_serv = [cl_d[d] * fr[c.debtor[d]][c.rank[d]] if new[c.debtor[d]] else serv[d]
+                      for d in range(D)]
+            n_trade = [cl_k[k] * fr[c.payer[k]][1] if isnd(c.payer[k], new) else due[k]
+                       for k in range(K)]
+            change = max([abs(a - b) for a, b in zip(n_serv, p_serv, strict=True)]
+                         + [abs(a - b) for a, b in zip(n_trade, p_trade, strict=True)]
+                         + [abs(a - b) for a, b in zip(drw, p_draw, strict=True)] + [0.0])
+            stable = new == nd and change < prm.tolerance * 1e-3
+            p_serv, p_trade, p_draw = n_serv, n_trade, drw
+            p_opex = [opex[i] * fr[i][1] if new[i] else opex[i] for i in range(N)]
+            p_other = [oliab[i] * fr[i][1] if new[i] else 0.0 for i in range(N)]
+            resid = [res[i] if new[i] else 0.0 for i in range(N)]
+            nd = new
+            if stable:
+                break
+        else:
+            raise RuntimeError("reference: default loop did not converge")
+
+        # settlement
+        rec = receipts(p_serv, p_draw, p_trade)
+        surv = [alive[i] and not nd[i] for i in range(N)]
+        new_cash = [0.0] * N
+        cap_paid = [0.0] * N
+        for i in range(N):
+            if surv[i]:
+                x = cash[i] + rec[i] + raised[i] + mrev[i] - full_out[i]
+                cap_paid[i] = min(capex[i], max(x, 0.0))
+                new_cash[i] = x - cap_paid[i]
+        for i in range(N):
+            if nd[i]:
+                claims = r1_total = opex[i] + oliab[i]
+                for d in range(D):
+                    if c.debtor[d] == i:
+                        claims += cl_d[d]
+                        loss_d[d] += cl_d[d] - p_serv[d]
+                for k in range(K):
+                    if c.payer[k] == i:
+                        claims += cl_k[k]
+                        loss_k[k] += cl_k[k] - p_trade[k]
+                loss_x[i] += r1_total - p_opex[i] - p_other[i]
+                estate = max(cash[i] + rec[i] + raised[i] + mrev[i] + noncash[i], 0.0)
+                short[i] += claims - (estate - resid[i])
+        # balances
+        for d in range(D):
+            if nd[c.debtor[d]]:
+                bal[d] = 0.0
+                und[d] = 0.0
+            else:
+                bal[d] = bal[d] - prin[d] + p_draw[d]
+                und[d] -= p_draw[d]
+        for k in range(K):
+            if c.trade_kind[k] == DISBURSE and not nd[c.debtor[c.disburses[k]]]:
+                bal[c.disburses[k]] += p_trade[k]
+        chips_by = [0.0] * N
+        for i in range(N):
+            g_ = (float(f.resale(c.generations[g])[p, t] / f.resale(c.generations[g])[p, t - 1])
+                  if t > 0 else 1.0 for g in range(G))
+            gv[i] = [v * x for v, x in zip(gv[i], g_, strict=True)]
+        for k in range(K):
+            if c.trade_kind[k] == CHIP and c.payer[k] < N and surv[c.payer[k]]:
+                chips_by[c.payer[k]] += p_trade[k]
+                gv[c.payer[k]][c.chip_generation[k]] += p_trade[k]
+        deprec = [delta * (gbook[i] + fbook[i]) for i in range(N)]
+        for i in range(N):
+            gbook[i] = gbook[i] * (1.0 - delta) + chips_by[i]
+            fbook[i] = fbook[i] * (1.0 - delta) + cap_paid[i]
+        for k in range(K):
+            if c.trade_kind[k] in (TRANCHE, CALL):
+                stakes[c.stake[k]] += p_trade[k]
+        for e in range(E):
+            if nd[c.stake_issuer[e]] or nd[c.stake_holder[e]]:
+                stakes[e] = 0.0
+        for i in range(N):
+            if nd[i]:
+                gbook[i] = fbook[i] = other[i] = oliab[i] = 0.0
+                gv[i] = [0.0] * G
+                dq[i] = t
+        cash = new_cash
+        alive = surv
+        a, li = sheet()
+        mkt = [max(a[i] - li[i], 0.0) * c.equity_multiple[i] for i in range(N)]
+
+        # records
+        for i in range(N):
+            out["cash"][t, i] = cash[i]
+            out["alive"][t, i] = float(alive[i])
+            out["book_equity"][t, i] = a[i] - li[i]
+            out["capex"][t, i] = cap_paid[i] + chips_by[i]
+            rev = mrev[i]
+            cst = p_opex[i] + deprec[i]
+            for k in range(K):
+                if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) and c.payee[k] == i:
+                    rev += p_trade[k]
+                if c.trade_kind[k] in (RENT, COMPUTE, POWER) and c.payer[k] == i:
+                    cst += p_trade[k]
+            for d in range(D):
+                ip = 0.0 if nd[c.debtor[d]] else intr[d]
+                rev += ip * c.creditor_share[d, i]
+                if c.debtor[d] == i:
+                    cst += ip
+                    out["debt"][t, i] += bal[d]
+            out["revenue"][t, i] = rev
+            out["costs"][t, i] = cst
+        out["debt_paid"][t] = p_serv
+        out["trade_paid"][t] = p_trade
+    out["default_quarter"] = np.array(dq)
+    out["loss_debt"] = np.array(loss_d)
+    out["loss_trade"] = np.array(loss_k)
+    out["loss_external"] = np.array(loss_x)
+    out["shortfall"] = np.array(short)
+    return out
+
+
+def simulate_reference(network: Network | Compiled, factors: FactorPaths, *,
+                       horizon: str | dt.date = "2049Q4",
+                       params: EngineParams | None = None) -> dict[str, Array]:
+    """Run the reference loop. Returns a dict of arrays with a leading paths axis:
+    ``cash``, ``revenue``, ``costs``, ``capex``, ``debt``, ``book_equity``, ``alive``
+    (paths, quarters, entities); ``debt_paid`` (paths, quarters, D); ``trade_paid``
+    (paths, quarters, K); ``default_quarter`` (paths, entities); ``loss_debt``,
+    ``loss_trade``, ``loss_external``, ``shortfall`` (paths, ·)."""
+    from .simulate import prepare
+
+    c, f = prepare(network, factors, horizon, params)
+    runs = [_path(c, f, p) for p in range(f.paths)]
+    out = {k: np.stack([r[k] for r in runs]) for k in runs[0]}
+    assert all(math.isfinite(float(v.sum())) for v in out.values())
+    return out

@@ -1,0 +1,171 @@
+"""The Results object: what a simulation produced, as arrays and tidy pandas views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .compile import TRADE_KIND_NAMES, Compiled
+
+Array = np.ndarray
+
+#: Per-entity variables recorded each quarter (USD bn; ``alive`` is 0/1).
+ENTITY_VARS = ("cash", "revenue", "costs", "capex", "contributions", "debt", "assets",
+               "liabilities", "book_equity", "market_equity", "alive")
+CONTRACT_VARS = ("due", "paid", "refinanced", "outstanding")
+
+
+@dataclass
+class Results:
+    """Outcome of :func:`bubblescope.engine.simulate`.
+
+    Per-path arrays (``entity[var]`` of shape (paths, quarters, entities), ``debt[var]`` of
+    shape (paths, quarters, D), ``trade[var]`` (paths, quarters, K), ``external_in`` and
+    ``external_out`` (paths, quarters)) are kept only with ``keep_paths=True``; means over
+    paths (``entity_mean[var]``, (quarters, entities)), default quarters and cumulative
+    losses per path are always kept.
+
+    Losses are USD bn: ``loss_debt`` (paths, D) per debt instrument, spread over its
+    creditors by ``creditor_share``; ``loss_trade`` (paths, K) borne by each trade
+    obligation's payee; ``loss_external`` (paths, N) borne by outside suppliers of a
+    defaulter; ``loss_stakes`` (paths, E) equity written off; ``shortfall`` (paths, N) each
+    defaulter's claims less what its estate paid out.
+    """
+
+    compiled: Compiled
+    paths: int
+    default_quarter: Array
+    loss_debt: Array
+    loss_trade: Array
+    loss_external: Array
+    loss_stakes: Array
+    shortfall: Array
+    entity_mean: dict[str, Array]
+    entity: dict[str, Array] | None = None
+    debt: dict[str, Array] | None = None
+    trade: dict[str, Array] | None = None
+    external_in: Array | None = None
+    external_out: Array | None = None
+    initial_cash: Array | None = None
+    meta: dict = field(default_factory=dict)
+
+    # ---- convenience
+    @property
+    def entity_ids(self) -> list[str]:
+        return self.compiled.entity_ids
+
+    @property
+    def quarters(self) -> list[str]:
+        return self.compiled.quarters
+
+    @property
+    def defaulted(self) -> Array:
+        """(paths, entities) bool: defaulted at some quarter."""
+        return self.default_quarter >= 0
+
+    def default_probability(self) -> pd.Series:
+        """Share of paths on which each entity defaults within the horizon."""
+        return pd.Series(self.defaulted.mean(axis=0), index=self.entity_ids,
+                         name="default_probability")
+
+    def creditor_losses(self) -> Array:
+        """Losses per path by creditor and debtor, (paths, N+1, N); column N of the
+        creditor axis is the outside world."""
+        c = self.compiled
+        N = c.n_entities
+        out = np.zeros((self.paths, N + 1, N))
+        for d in range(c.n_debt):
+            out[:, :, c.debtor[d]] += self.loss_debt[:, d:d + 1] * c.creditor_share[d][None, :]
+        for k in range(c.n_trade):
+            if c.payer[k] < N:
+                out[:, c.payee[k], c.payer[k]] += self.loss_trade[:, k]
+        out[:, N, :] += self.loss_external
+        return out
+
+    # ---- tidy views
+    def _need_paths(self) -> None:
+        if self.entity is None:
+            raise ValueError("keep_paths: this view needs per-path results; run simulate "
+                             "with keep_paths=True")
+
+    def entity_frame(self, variables: tuple[str, ...] = ENTITY_VARS) -> pd.DataFrame:
+        """Long table: path, quarter, entity, variable, value."""
+        self._need_paths()
+        assert self.entity is not None
+        P, T, N = self.entity["cash"].shape
+        idx = pd.MultiIndex.from_product(
+            [range(P), self.quarters, self.entity_ids], names=["path", "quarter", "entity"])
+        wide = pd.DataFrame({v: self.entity[v].reshape(-1) for v in variables}, index=idx)
+        return (wide.reset_index()
+                .melt(id_vars=["path", "quarter", "entity"], var_name="variable"))
+
+    def contract_frame(self) -> pd.DataFrame:
+        """Long table: path, quarter, contract, kind, variable (due, paid, shortfall,
+        refinanced, outstanding), value. Debt instruments and trade obligations."""
+        self._need_paths()
+        assert self.debt is not None and self.trade is not None
+        c = self.compiled
+        frames = []
+        P, T = self.paths, c.n_quarters
+        for ids, kinds, data in (
+                (c.debt_ids, ["debt"] * c.n_debt, self.debt),
+                (c.trade_ids, [TRADE_KIND_NAMES[k] for k in c.trade_kind], self.trade)):
+            if not ids:
+                continue
+            data = dict(data)
+            data["shortfall"] = np.maximum(
+                data["due"] - data["paid"] - data.get("refinanced", 0.0), 0.0)
+            idx = pd.MultiIndex.from_product([range(P), self.quarters, ids],
+                                             names=["path", "quarter", "contract"])
+            wide = pd.DataFrame({k: v.reshape(-1) for k, v in data.items()}, index=idx)
+            wide["kind"] = np.tile(kinds, P * T)
+            frames.append(wide.reset_index().melt(
+                id_vars=["path", "quarter", "contract", "kind"], var_name="variable"))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["path", "quarter", "contract", "kind", "variable", "value"])
+
+    def loss_frame(self, by_path: bool = False) -> pd.DataFrame:
+        """Losses by creditor and debtor (``external`` for outsiders): the mean over paths,
+        or every path's non-zero losses with ``by_path=True``."""
+        loss = self.creditor_losses()
+        names = [*self.entity_ids, "external"]
+        if not by_path:
+            mean = loss.mean(axis=0)
+            cr, db = np.nonzero(mean)
+            return pd.DataFrame({"creditor": [names[i] for i in cr],
+                                 "debtor": [self.entity_ids[j] for j in db],
+                                 "mean_loss": mean[cr, db]})
+        p, cr, db = np.nonzero(loss)
+        return pd.DataFrame({"path": p, "creditor": [names[i] for i in cr],
+                             "debtor": [self.entity_ids[j] for j in db],
+                             "loss": loss[p, cr, db]})
+
+    def summary(self, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """Per entity: default probability, mean default quarter (index, defaults only),
+        losses borne as creditor (mean and quantiles over paths) and shortfall caused."""
+        borne = self.creditor_losses().sum(axis=2)[:, : self.compiled.n_entities]
+        dq = np.where(self.defaulted, self.default_quarter, np.nan)
+        with np.errstate(all="ignore"), _quiet():
+            mean_q = np.nanmean(dq, axis=0)
+        out = pd.DataFrame({"default_probability": self.defaulted.mean(axis=0),
+                            "mean_default_quarter": mean_q,
+                            "loss_borne_mean": borne.mean(axis=0),
+                            "shortfall_mean": self.shortfall.mean(axis=0)},
+                           index=pd.Index(self.entity_ids, name="entity"))
+        for q in quantiles:
+            out[f"loss_borne_q{int(round(q * 100)):02d}"] = np.quantile(borne, q, axis=0)
+        return out
+
+
+class _quiet:
+    def __enter__(self) -> None:
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._w.__exit__(*exc)

@@ -1,0 +1,116 @@
+"""``simulate``: run a network through factor paths, in chunks of paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ..model.network import Network
+from .compile import Compiled, EngineParams, compile_network
+from .factors import FactorPaths
+from .results import ENTITY_VARS, Results
+from .schedules import delayed_chip_schedule
+from .step import Layout, QuarterOut, State, balance_sheet, initial_state, run_quarters
+
+Array = np.ndarray
+
+
+def prepare(network: Network | Compiled, factors: FactorPaths,
+            horizon: str | dt.date = "2049Q4",
+            params: EngineParams | None = None) -> tuple[Compiled, FactorPaths]:
+    """Compile (if needed) and check the factors cover the horizon."""
+    if not isinstance(factors, FactorPaths):
+        raise ValueError(f"factors: expected FactorPaths, got {type(factors).__name__}")
+    if isinstance(network, Compiled):
+        compiled = network
+    elif isinstance(network, Network):
+        compiled = compile_network(network, horizon, params)
+    else:
+        raise ValueError(f"network: expected a Network, got {type(network).__name__}")
+    T = compiled.n_quarters
+    if factors.quarters < T:
+        raise ValueError(f"factors: {factors.quarters} quarters given but the horizon needs "
+                         f"{T} ({compiled.quarters[0]}..{compiled.quarters[-1]})")
+    return compiled, factors.truncate(T)
+
+
+def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
+    P, T, N, D, K = f.paths, c.n_quarters, c.n_entities, c.n_debt, c.n_trade
+    lay = Layout(c)
+    st = initial_state(c, f, lay)
+    chips = delayed_chip_schedule(c, f)
+    sums = {v: np.zeros((T, N)) for v in ENTITY_VARS}
+    per = ({v: np.zeros((P, T, N)) for v in ENTITY_VARS} if keep else None)
+    debt = ({v: np.zeros((P, T, D)) for v in ("due", "paid", "refinanced", "outstanding")}
+            if keep else None)
+    trade = {v: np.zeros((P, T, K)) for v in ("due", "paid")} if keep else None
+    ext = np.zeros((2, P, T)) if keep else None
+    cash0 = st.cash.copy()
+
+    def record(t: int, out: QuarterOut, s: State) -> None:
+        assets, liabilities, equity = balance_sheet(c, lay, s)
+        values = {"cash": s.cash, "revenue": out.revenue, "costs": out.costs,
+                  "capex": out.capex, "contributions": out.contributions,
+                  "debt": (s.balance @ lay.debtor)[:, :N], "assets": assets,
+                  "liabilities": liabilities, "book_equity": equity,
+                  "market_equity": s.market_equity, "alive": s.alive.astype(float)}
+        for v, x in values.items():
+            sums[v][t] = x.sum(axis=0)
+            if per is not None:
+                per[v][:, t] = x
+        if debt is not None and trade is not None and ext is not None:
+            debt["due"][:, t] = out.debt_due
+            debt["paid"][:, t] = out.debt_paid
+            debt["refinanced"][:, t] = out.refinanced
+            debt["outstanding"][:, t] = s.balance
+            trade["due"][:, t] = out.trade_due
+            trade["paid"][:, t] = out.trade_paid
+            ext[0, :, t] = out.external_in
+            ext[1, :, t] = out.external_out
+
+    run_quarters(c, f, lay, st, chips, record)
+    return dict(sums=sums, per=per, debt=debt, trade=trade, ext=ext, cash0=cash0,
+                default_quarter=st.default_quarter, loss_debt=st.loss_debt,
+                loss_trade=st.loss_trade, loss_external=st.loss_external,
+                loss_stakes=st.loss_stakes, shortfall=st.shortfall)
+
+
+def simulate(network: Network | Compiled, factors: FactorPaths, *,
+             horizon: str | dt.date = "2049Q4", params: EngineParams | None = None,
+             keep_paths: bool = True, chunk_size: int = 2000) -> Results:
+    """Simulate ``network`` quarter by quarter on every path of ``factors``.
+
+    Parameters
+    ----------
+    network : a validated Network (or an already compiled one).
+    factors : FactorPaths with at least as many quarters as the horizon needs.
+    horizon : last quarter simulated (``"2049Q4"`` or a date).
+    params : behavioural constants (EngineParams).
+    keep_paths : keep per-path, per-quarter arrays (memory ~ paths × quarters × entities);
+        without them only means, default quarters and losses per path are kept.
+    chunk_size : paths stepped together; bounds peak memory.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size: must be >= 1, got {chunk_size}")
+    c, f = prepare(network, factors, horizon, params)
+    chunks = [_run_chunk(c, f.slice(slice(a, a + chunk_size)), keep_paths)
+              for a in range(0, f.paths, chunk_size)]
+
+    def cat(key: str, axis: int = 0) -> Array:
+        return np.concatenate([ch[key] for ch in chunks], axis=axis)
+
+    mean = {v: sum(ch["sums"][v] for ch in chunks) / f.paths for v in ENTITY_VARS}
+    res = Results(compiled=c, paths=f.paths, default_quarter=cat("default_quarter"),
+                  loss_debt=cat("loss_debt"), loss_trade=cat("loss_trade"),
+                  loss_external=cat("loss_external"), loss_stakes=cat("loss_stakes"),
+                  shortfall=cat("shortfall"), entity_mean=mean, initial_cash=cat("cash0"))
+    if keep_paths:
+        res.entity = {v: np.concatenate([ch["per"][v] for ch in chunks]) for v in ENTITY_VARS}
+        res.debt = {v: np.concatenate([ch["debt"][v] for ch in chunks])
+                    for v in chunks[0]["debt"]}
+        res.trade = {v: np.concatenate([ch["trade"][v] for ch in chunks])
+                     for v in chunks[0]["trade"]}
+        ext = np.concatenate([ch["ext"] for ch in chunks], axis=1)
+        res.external_in, res.external_out = ext[0], ext[1]
+    return res

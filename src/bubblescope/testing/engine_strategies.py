@@ -1,0 +1,62 @@
+"""Hypothesis strategies for the simulation engine: factor paths with shocks, and networks
+sized for engine tests (requires ``hypothesis``)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from ..engine.factors import FactorPaths
+from ..model.network import Network
+from .strategies import networks
+
+
+@st.composite
+def factor_paths(draw: st.DrawFn, paths: int = 3, quarters: int = 24) -> FactorPaths:
+    """Baseline factors with random shocks on each path: an AI-demand drop from a random
+    quarter, a spread jump, equity windows shut for a while, partial power, chip delays."""
+    f = FactorPaths.baseline(paths, quarters)
+    demand = f.ai_demand.copy()
+    spread_hy = f.credit_spread["HY"].copy()
+    window = f.equity_window.copy()
+    power = f.power_availability.copy()
+    delay = f.chip_delay.copy()
+    rental = f.gpu_rental_price.copy()
+    for p in range(paths):
+        start = draw(st.integers(0, quarters - 1))
+        level = draw(st.sampled_from([1.0, 0.6, 0.3, 0.05]))
+        demand[p, start:] *= level
+        rental[p, start:] *= level
+        spread_hy[p, start:] += draw(st.sampled_from([0.0, 0.03, 0.08]))
+        shut = draw(st.integers(0, quarters))
+        window[p, start:start + shut] = draw(st.sampled_from([1.0, 0.5, 0.0]))
+        power[p, :] = draw(st.sampled_from([1.0, 0.8]))
+        delay[p, :] = draw(st.integers(0, 3))
+    return FactorPaths(ai_demand=demand, gpu_rental_price=rental, gpu_resale=f.gpu_resale,
+                       base_rate=f.base_rate,
+                       credit_spread={"IG": f.credit_spread["IG"], "HY": spread_hy},
+                       equity_window=window, power_availability=power, chip_delay=delay,
+                       start=f.start)
+
+
+def engine_networks(max_entities: int = 6, max_contracts: int = 10) -> st.SearchStrategy[Network]:
+    """Small valid networks for engine property tests."""
+    return networks(max_entities, max_contracts)
+
+
+__all__ = ["engine_networks", "factor_paths"]
+
+
+def ample_cash_networks(max_entities: int = 6,
+                        max_contracts: int = 10) -> st.SearchStrategy[Network]:
+    """Random networks in which every entity holds far more cash than it could owe."""
+    from .strategies import network_dicts
+
+    def rich(d: dict) -> Network:
+        for e in d["entities"]:
+            e["cash"] = 1e6
+        return Network.model_validate(d)
+
+    return network_dicts(max_entities, max_contracts).map(rich)
+
+
+__all__ += ["ample_cash_networks"]
