@@ -14,7 +14,10 @@ from bubblescope.contagion import (
     gai_kapadia_cascade,
     random_interbank_network,
 )
-from bubblescope.contagion.reference import gai_kapadia_cascade_reference
+from bubblescope.contagion.reference import (
+    gai_kapadia_cascade_reference,
+    gai_kapadia_reference,
+)
 
 
 def test_cascade_thresholds_by_hand() -> None:
@@ -141,3 +144,14 @@ def test_bad_cascade_arguments() -> None:
         gai_kapadia_cascade(np.ones((2, 3)), np.array([True, False]))
     with pytest.raises(ValueError, match="mean_degree must be in"):
         erdos_renyi_lending(10, 10.0)
+
+
+def test_gai_kapadia_agrees_with_loop_reference_statistically() -> None:
+    # Independent random streams: compare contagion frequencies within 4 standard errors.
+    n, z, draws = 60, 2.5, 300
+    ref = np.array(gai_kapadia_reference(z, n, draws, seed=1))
+    fast = gai_kapadia(z, n=n, draws=draws, seed=2)
+    p_ref = (ref >= 0.05).mean()
+    se = np.sqrt(p_ref * (1 - p_ref) / draws + fast.probability_se**2)
+    assert abs(p_ref - fast.probability) < 4 * se + 1e-9
+    assert 0.2 < p_ref < 0.95  # a regime where the comparison means something

@@ -37,7 +37,7 @@ _DEFAULT_RTOL = 1e-12
 #: default sets up to this size are solved in stacked dense batches
 _DENSE_SOLVE_MAX_K = 2000
 #: Picard sweeps used to find most of the default set before the exact rounds
-_MAX_SWEEPS = 30
+_MAX_SWEEPS = 8
 #: element budget of one stacked batch of dense systems
 _BATCH_ELEMENTS = 4_000_000
 
@@ -164,42 +164,42 @@ def _clear(liabilities: Any, e_in: Any, b_in: Any, alpha_in: Any, beta_in: Any) 
     beta = np.broadcast_to(beta, (s,))
 
     ops = _Operator(L, s)
-    pbar = ops.row_sums + b  # (s, n) via broadcasting
-    pbar = np.broadcast_to(pbar, (s, n)).copy()
-    tol = _DEFAULT_RTOL * pbar
+    pbar = np.broadcast_to(ops.row_sums + b, (s, n)).copy()
+    thr = pbar * (1.0 - _DEFAULT_RTOL)  # default when e + received < thr
+    inv_p = 1.0 / np.where(pbar > 0, pbar, 1.0)
+    ae = e if np.all(alpha == 1) else alpha[:, None] * e
 
     # Picard sweeps from full payment: cheap, vectorised, and every default they reveal
     # belongs to the final default set (the iterates stay above the greatest solution).
     x = np.ones((s, n))
-    received = ops.receive(x)
-    D = e + received < pbar - tol
+    full_received = ops.receive(x)
+    received = full_received.copy()
+    D = e + full_received < thr
     sweeps = np.zeros(s, dtype=np.int64)
     active = np.flatnonzero(D.any(axis=1))
     for _ in range(_MAX_SWEEPS):
         if not active.size:
             break
-        Da, ea = D[active], e[active]
-        xa = np.where(
-            Da,
-            (alpha[active, None] * ea + beta[active, None] * received[active])
-            / _safe(pbar[active]),
-            1.0,
-        )
-        received[active] = rec_a = ops.receive(xa, active)
-        new_D = (ea + rec_a < pbar[active] - tol[active]) | Da
-        sweeps[active] += 1
+        every = active.size == s
+        sel: Any = slice(None) if every else active
+        Da = D[sel]
+        xa = np.where(Da, (ae[sel] + beta[sel, None] * received[sel]) * inv_p[sel], 1.0)
+        rec_a = ops.receive(xa, None if every else active)
+        new_D = (e[sel] + rec_a < thr[sel]) | Da
+        received[sel] = rec_a
+        sweeps[sel] += 1
         moved = (new_D != Da).any(axis=1)
-        D[active] = new_D
+        D[sel] = new_D
         active = active[moved]
     # exact rounds on the default sets (Greatest Clearing Vector Algorithm)
     x[:] = 1.0
-    received = ops.receive(x)
+    received = full_received
     iterations = sweeps + 1
     todo = np.flatnonzero(D.any(axis=1))
     while todo.size:
-        _solve_default_sets(ops, x, D, todo, pbar, e, alpha, beta)
+        _solve_default_sets(ops, x, D, todo, pbar, ae, beta)
         rec_t = ops.receive(x[todo], todo)
-        new_D = (e[todo] + rec_t < pbar[todo] - tol[todo]) | D[todo]
+        new_D = (e[todo] + rec_t < thr[todo]) | D[todo]
         changed = (new_D != D[todo]).any(axis=1)
         D[todo] = new_D
         iterations[todo] += 1
@@ -217,10 +217,6 @@ def _clear(liabilities: Any, e_in: Any, b_in: Any, alpha_in: Any, beta_in: Any) 
         iterations=iterations,
     )
     return out if batched else _squeeze(out)
-
-
-def _safe(pbar: np.ndarray) -> np.ndarray:
-    return np.where(pbar > 0, pbar, 1.0)
 
 
 def _squeeze(r: ClearingResult) -> ClearingResult:
@@ -250,10 +246,11 @@ class _Operator:
         self.L = L
         self.has_edges = coo is not None
         if coo is not None:
-            keep = coo.data != 0
-            self.ei = coo.row[keep].astype(np.intp)
-            self.ej = coo.col[keep].astype(np.intp)
-            self.ew = coo.data[keep]
+            csr = sp.csr_array(coo)
+            csr.eliminate_zeros()
+            self.indptr = csr.indptr.astype(np.intp)
+            self.indices = csr.indices.astype(np.intp)
+            self.weights = csr.data
 
     def receive(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """``received[k, j] = sum_i L[i, j] x[k, i]`` for the scenarios ``rows``."""
@@ -264,21 +261,41 @@ class _Operator:
             return np.einsum("kij,ki->kj", Ls, x)
         return x @ self.L
 
-    def block_T(self, scen: np.ndarray, Dc: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        """Stacked transposed sub-blocks: ``out[m, a, b] = L[pos[m, b], pos[m, a]]``.
+    def block_T(
+        self,
+        scen: np.ndarray,
+        Dc: np.ndarray,
+        mm: np.ndarray,
+        src: np.ndarray,
+        local: np.ndarray,
+        K: int,
+    ) -> np.ndarray:
+        """Stacked transposed sub-blocks on the default sets, zero-padded to ``K``.
 
-        Only the first ``Dc[m].sum()`` positions of row ``m`` are meaningful; the rest of
-        the block is zero.
+        ``out[r, a, b] = L[d_b, d_a]`` where ``d`` lists the defaulters of chunk row ``r``;
+        ``(mm, src, local)`` give chunk row, node and position of every defaulter.
         """
-        m, K = pos.shape
+        m = Dc.shape[0]
+        out = np.zeros((m, K, K))
         if self.has_edges:
-            out = np.zeros((m, K, K))
-            inside = Dc[:, self.ei] & Dc[:, self.ej]
-            mm, ee = np.nonzero(inside)
-            loc = np.cumsum(Dc, axis=1) - 1
-            out[mm, loc[mm, self.ej[ee]], loc[mm, self.ei[ee]]] = self.ew[ee]
+            # walk the out-links of each scenario's defaulters, keep those to defaulters
+            loc = np.zeros(Dc.shape, dtype=np.intp)
+            loc[mm, src] = local
+            starts = self.indptr[src]
+            lens = self.indptr[src + 1] - starts
+            total = int(lens.sum())
+            offs = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+            me = np.repeat(mm, lens)
+            dst = self.indices[offs]
+            keep = Dc[me, dst]
+            me, dst, offs = me[keep], dst[keep], offs[keep]
+            la = np.repeat(local, lens)[keep]
+            out[me, loc[me, dst], la] = self.weights[offs]
             return out
-        valid = np.arange(K)[None, :] < Dc.sum(axis=1)[:, None]
+        pos = np.zeros((m, K), dtype=np.intp)
+        pos[mm, local] = src
+        valid = np.zeros((m, K), dtype=bool)
+        valid[mm, local] = True
         out = self.L[scen[:, None, None], pos[:, None, :], pos[:, :, None]]
         out *= valid[:, :, None] & valid[:, None, :]
         return out
@@ -296,15 +313,17 @@ def _solve_default_sets(
     D: np.ndarray,
     todo: np.ndarray,
     pbar: np.ndarray,
-    e: np.ndarray,
-    alpha: np.ndarray,
+    ae: np.ndarray,
     beta: np.ndarray,
 ) -> None:
-    """Set ``x`` for the scenarios ``todo`` to the exact solution on their default sets."""
+    """Set ``x`` for the scenarios ``todo`` to the exact solution on their default sets.
+
+    ``ae`` is ``alpha * external_assets`` per scenario.
+    """
     Dt = D[todo]
     # payments from solvent banks are full; their contribution is a known right-hand side
     solvent_in = ops.receive((~Dt).astype(float), todo)
-    rhs_full = alpha[todo, None] * e[todo] + beta[todo, None] * solvent_in
+    rhs_full = ae[todo] + beta[todo, None] * solvent_in
     x[todo] = np.where(Dt, 0.0, 1.0)
     k = Dt.sum(axis=1)
     order = np.argsort(k, kind="stable")
@@ -338,32 +357,32 @@ def _solve_chunk_dense(
     beta: np.ndarray,
 ) -> None:
     m, n = Dc.shape
-    k = Dc.sum(axis=1)
+    # defaulters of every scenario in node order: (scenario row, node, local position)
+    mm, src = np.nonzero(Dc)
+    k = np.bincount(mm, minlength=m)
     K = int(k.max())
-    # padded index lists: the defaulting banks first (in node order), then filler
-    pos = np.argsort(~Dc, axis=1, kind="stable")[:, :K]
-    valid = np.arange(K)[None, :] < k[:, None]
-    T = ops.block_T(scen, Dc, pos)
-    diag = np.where(valid, np.take_along_axis(pbar[scen], pos, axis=1), 1.0)
+    local = np.arange(mm.size) - np.repeat(np.cumsum(k) - k, k)
+    T = ops.block_T(scen, Dc, mm, src, local, K)
     M = -beta[scen, None, None] * T
+    diag = np.ones((m, K))  # padding rows solve 1 * x = 0
+    diag[mm, local] = pbar[scen[mm], src]
     M[:, np.arange(K), np.arange(K)] += diag
-    rhs = np.where(valid, np.take_along_axis(rhs_full, pos, axis=1), 0.0)
+    rhs = np.zeros((m, K))
+    rhs[mm, local] = rhs_full[mm, src]
     try:
         sol = np.linalg.solve(M, rhs[..., None])[..., 0]
-        bad = ~_plausible(sol, valid)
+        bad = ~_plausible(sol)
     except np.linalg.LinAlgError:
         sol = np.zeros_like(rhs)
         bad = np.ones(m, dtype=bool)
-    rows = np.repeat(scen, K)[valid.ravel()]
-    cols = pos[valid]
-    x[rows, cols] = sol[valid]
+    x[scen[mm], src] = sol[mm, local]
     for j in np.flatnonzero(bad):
         _solve_one_sparse(ops, x, Dc[j], int(scen[j]), pbar, rhs_full[j], beta)
 
 
-def _plausible(sol: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    ok = np.isfinite(sol) & (sol > -1e-9) & (sol < 1 + 1e-9)
-    return np.all(ok | ~valid, axis=1)
+def _plausible(sol: np.ndarray) -> np.ndarray:
+    """Paid fractions must be finite and within [0, 1] (padding entries are 0)."""
+    return np.all(np.isfinite(sol) & (sol > -1e-9) & (sol < 1 + 1e-9), axis=1)
 
 
 def _solve_one_sparse(
@@ -382,7 +401,7 @@ def _solve_one_sparse(
         sol = np.atleast_1d(spla.spsolve(sp.csc_array(M), rhs_full[rows]))
     except RuntimeError:
         sol = None
-    if sol is None or not _plausible(sol[None, :], np.ones((1, rows.size), bool))[0]:
+    if sol is None or not _plausible(sol[None, :])[0]:
         sol = _picard_from_above(ops, x[scen].copy(), rows, scen, pbar, rhs_full, beta)
     x[scen, rows] = np.clip(sol, 0.0, 1.0)
 
