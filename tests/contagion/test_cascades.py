@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bubblescope.contagion import debtrank, threshold_cascade
 from bubblescope.contagion.reference import debtrank_reference, threshold_reference
 
+OFF2 = np.array([[0.0, 1.0], [1.0, 0.0]])
 SETTINGS = settings(max_examples=40, deadline=None)
 
 # Three-node cycle, buffers 10: E[0,1] = 4, E[1,2] = 5, E[2,0] = 2, so
@@ -172,19 +173,19 @@ def test_max_iter_stops_early() -> None:
     "args,kwargs,match",
     [
         ((np.ones((2, 3)), [1, 1], [0, 0]), {}, "exposures must be square"),
-        ((-np.eye(2), [1, 1], [0, 0]), {}, "exposures must be non-negative"),
-        ((np.eye(2), [1, 0], [0, 0]), {}, "buffer must be strictly positive"),
-        ((np.eye(2), [1, 1, 1], [0, 0]), {}, "buffer must have shape"),
-        ((np.eye(2), [1, np.nan], [0, 0]), {}, "buffer contains"),
-        ((np.eye(2), [1, 1], [0, 1.5]), {}, "shock must be in"),
-        ((np.eye(2), [1, 1], [0, -0.5]), {}, "shock must be non-negative"),
-        ((np.eye(2), [1, 1], [0, 0, 0]), {}, "shock must have shape"),
-        ((np.eye(2), [1, 1], [0, 0]), {"weights": [0, 0]}, "weights must have a positive"),
-        ((np.eye(2), [1, 1], [0, 0]), {"weights": [1, -1]}, "weights must be non-negative"),
-        ((np.eye(2), [1, 1], [0, 0]), {"weights": [1]}, "weights must have shape"),
-        ((np.eye(2), [1, 1], [0, 0]), {"variant": "twice"}, "variant must be"),
-        ((np.eye(2), [1, 1], [0, 0]), {"tol": -1.0}, "tol must be"),
-        ((np.eye(2), [1, 1], [0, 0]), {"max_iter": -1}, "max_iter must be"),
+        ((-OFF2, [1, 1], [0, 0]), {}, "exposures must be non-negative"),
+        ((OFF2, [1, 0], [0, 0]), {}, "buffer must be strictly positive"),
+        ((OFF2, [1, 1, 1], [0, 0]), {}, "buffer must have shape"),
+        ((OFF2, [1, np.nan], [0, 0]), {}, "buffer contains"),
+        ((OFF2, [1, 1], [0, 1.5]), {}, "shock must be in"),
+        ((OFF2, [1, 1], [0, -0.5]), {}, "shock must be non-negative"),
+        ((OFF2, [1, 1], [0, 0, 0]), {}, "shock must have shape"),
+        ((OFF2, [1, 1], [0, 0]), {"weights": [0, 0]}, "weights must have a positive"),
+        ((OFF2, [1, 1], [0, 0]), {"weights": [1, -1]}, "weights must be non-negative"),
+        ((OFF2, [1, 1], [0, 0]), {"weights": [1]}, "weights must have shape"),
+        ((OFF2, [1, 1], [0, 0]), {"variant": "twice"}, "variant must be"),
+        ((OFF2, [1, 1], [0, 0]), {"tol": -1.0}, "tol must be"),
+        ((OFF2, [1, 1], [0, 0]), {"max_iter": -1}, "max_iter must be"),
     ],
 )
 def test_bad_arguments(args: tuple, kwargs: dict, match: str) -> None:
@@ -193,3 +194,8 @@ def test_bad_arguments(args: tuple, kwargs: dict, match: str) -> None:
     if set(kwargs) <= {"weights"}:
         with pytest.raises(ValueError, match=match):
             threshold_cascade(*args, **kwargs)
+
+
+def test_self_exposure_rejected() -> None:
+    with pytest.raises(ValueError, match="exposures must have a zero diagonal"):
+        debtrank(np.eye(2), [1, 1], [0, 0])

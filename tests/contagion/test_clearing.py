@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bubblescope.contagion import eisenberg_noe, rogers_veraart
 from bubblescope.contagion.reference import clearing_reference
 
+OFF2 = np.array([[0.0, 1.0], [1.0, 0.0]])
 SETTINGS = settings(max_examples=40, deadline=None)
 
 
@@ -206,23 +207,23 @@ def test_alpha_beta_one_equals_eisenberg_noe() -> None:
         (dict(liabilities=[[0, -1], [1, 0]], external_assets=[1, 1]), "liabilities must be non"),
         (dict(liabilities=[[0, np.nan], [1, 0]], external_assets=[1, 1]), "liabilities contains"),
         (dict(liabilities=np.ones(3), external_assets=[1, 1, 1]), "liabilities must have shape"),
-        (dict(liabilities=np.eye(2), external_assets=[1, np.inf]), "external_assets contains"),
-        (dict(liabilities=np.eye(2), external_assets=[1, -1]), "external_assets must be non"),
-        (dict(liabilities=np.eye(2), external_assets=[1, 1, 1]), "external_assets must have"),
+        (dict(liabilities=OFF2, external_assets=[1, np.inf]), "external_assets contains"),
+        (dict(liabilities=OFF2, external_assets=[1, -1]), "external_assets must be non"),
+        (dict(liabilities=OFF2, external_assets=[1, 1, 1]), "external_assets must have"),
         (
-            dict(liabilities=np.eye(2), external_assets=[1, 1], external_liabilities=[-1, 0]),
+            dict(liabilities=OFF2, external_assets=[1, 1], external_liabilities=[-1, 0]),
             "external_liabilities must be non",
         ),
         (
             dict(
-                liabilities=np.eye(2),
+                liabilities=OFF2,
                 external_assets=np.ones((3, 2)),
                 external_liabilities=np.ones((2, 2)),
             ),
             "scenario axes do not match",
         ),
         (
-            dict(liabilities=np.ones((3, 2, 2)), external_assets=np.ones((2, 2))),
+            dict(liabilities=np.ones((3, 2, 2)) * OFF2, external_assets=np.ones((2, 2))),
             "scenario axes do not match",
         ),
     ],
@@ -244,9 +245,16 @@ def test_bad_arguments(kwargs: dict, match: str) -> None:
 )
 def test_bad_alpha_beta(alpha: object, beta: object, match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        rogers_veraart(np.eye(2), [1, 1], alpha=alpha, beta=beta)
+        rogers_veraart(OFF2, [1, 1], alpha=alpha, beta=beta)
 
 
 def test_sparse_negative_entry_rejected() -> None:
     with pytest.raises(ValueError, match="liabilities must be non-negative"):
         eisenberg_noe(sp.csr_array(np.array([[0.0, -2.0], [0.0, 0.0]])), [1, 1])
+
+
+def test_self_liabilities_rejected() -> None:
+    with pytest.raises(ValueError, match="liabilities must have a zero diagonal"):
+        eisenberg_noe(np.eye(2), [1, 1])
+    with pytest.raises(ValueError, match="liabilities must have a zero diagonal"):
+        eisenberg_noe(sp.csr_array(np.eye(2)), [1, 1])

@@ -59,6 +59,13 @@ def square_matrix(
     return arr, arr.shape[-1]
 
 
+def zero_diagonal(m: np.ndarray | sp.csr_array, name: str) -> None:
+    """Refuse self-links (a node cannot owe itself or lend to itself)."""
+    diag = m.diagonal() if sp.issparse(m) else np.diagonal(m, axis1=-2, axis2=-1)
+    if np.any(diag != 0):
+        raise ValueError(f"{name} must have a zero diagonal (no self-links)")
+
+
 def scenario_vectors(x: Any, name: str, n: int, *, allow_negative: bool = False) -> np.ndarray:
     """Validate a length-``n`` vector or an ``(s, n)`` batch; return it as 2-D."""
     arr = finite_array(x, name)

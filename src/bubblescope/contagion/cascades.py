@@ -192,6 +192,7 @@ def _prepare(
     exposures: Any, buffer: Any, shock: Any, weights: Any
 ) -> tuple[np.ndarray | sp.csr_array, np.ndarray, np.ndarray, bool]:
     E, n = v.square_matrix(exposures, "exposures")
+    v.zero_diagonal(E, "exposures")
     buf = v.finite_array(buffer, "buffer")
     if buf.shape != (n,):
         raise ValueError(f"buffer must have shape ({n},), got {buf.shape}")
