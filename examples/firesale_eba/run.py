@@ -119,7 +119,7 @@ def plot(results: dict[str, dict[str, np.ndarray]], out_dir: Path) -> list[Path]
         ax.set_xlabel(xlabel + " (%)")
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(title)
-        ax.legend(loc="upper left")
+        ax.legend(loc="lower right")
         fig.tight_layout()
         path = out_dir / f"firesale_{key}.png"
         fig.savefig(path, dpi=100)
