@@ -258,3 +258,49 @@ def test_self_liabilities_rejected() -> None:
         eisenberg_noe(np.eye(2), [1, 1])
     with pytest.raises(ValueError, match="liabilities must have a zero diagonal"):
         eisenberg_noe(sp.csr_array(np.eye(2)), [1, 1])
+
+
+def _case_with_many_default_sets() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(21)
+    L, e, b = random_case(rng, 12, s=30)
+    return L, e, b
+
+
+def _check_against_reference(L: np.ndarray, e: np.ndarray, b: np.ndarray) -> None:
+    r = rogers_veraart(sp.csr_array(L), e, b, alpha=0.7, beta=0.9)
+    for k in range(e.shape[0]):
+        p, d = clearing_reference(L, e[k], b[k], 0.7, 0.9)
+        np.testing.assert_allclose(r.payments[k], p, rtol=1e-10, atol=1e-10)
+        assert r.defaulted[k].tolist() == d
+
+
+def test_chunking_and_sparse_fallback_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bubblescope.contagion.clearing as clearing
+
+    L, e, b = _case_with_many_default_sets()
+    # tiny batches: many chunks of different padded sizes
+    monkeypatch.setattr(clearing, "_BATCH_ELEMENTS", 20)
+    _check_against_reference(L, e, b)
+    # default sets above 3 banks go to the per-scenario sparse solver
+    monkeypatch.setattr(clearing, "_DENSE_SOLVE_MAX_K", 3)
+    _check_against_reference(L, e, b)
+
+
+def test_singular_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bubblescope.contagion.clearing as clearing
+
+    L, e, b = _case_with_many_default_sets()
+
+    def broken_dense(*args: object, **kwargs: object) -> None:
+        raise np.linalg.LinAlgError("pretend singular")
+
+    # the batched dense solve fails -> per-scenario sparse solves
+    monkeypatch.setattr(clearing.np.linalg, "solve", broken_dense)
+    _check_against_reference(L, e, b)
+
+    def broken_sparse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("pretend singular")
+
+    # the sparse solve fails too -> iteration from above (converges to the same vector)
+    monkeypatch.setattr(clearing.spla, "spsolve", broken_sparse)
+    _check_against_reference(L, e, b)

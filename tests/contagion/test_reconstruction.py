@@ -124,3 +124,25 @@ def test_forced_zeros_converge_slowly_and_say_so() -> None:
 def test_bad_tolerance() -> None:
     with pytest.raises(ValueError, match="tol must be"):
         reconstruct_max_entropy([1, 1], [1, 1], tol=0.0)
+
+
+def test_max_entropy_node_order_and_batching() -> None:
+    rs, cs = marginals(5, 7, s=4, density=1.0)
+    batch = reconstruct_max_entropy(rs, cs, tol=1e-12).matrix
+    perm = np.random.default_rng(0).permutation(7)
+    inv = np.argsort(perm)
+    for k in range(4):
+        one = reconstruct_max_entropy(rs[k], cs[k], tol=1e-12).matrix
+        np.testing.assert_allclose(batch[k], one, atol=1e-12)
+        shuffled = reconstruct_max_entropy(rs[k, perm], cs[k, perm], tol=1e-12).matrix
+        np.testing.assert_allclose(shuffled[np.ix_(inv, inv)], one, rtol=1e-8, atol=1e-12)
+
+
+def test_min_density_shared_column_sums_broadcast() -> None:
+    # one set of column sums for several row-sum scenarios with the same total
+    rows = np.array([[3.0, 1.0, 0.0, 2.0], [1.0, 1.0, 2.0, 2.0]])
+    cols = np.array([2.0, 2.0, 1.0, 1.0])
+    res = reconstruct_min_density(rows, cols, seed=4)
+    np.testing.assert_allclose(res.matrix.sum(axis=2), rows, atol=1e-12)
+    np.testing.assert_allclose(res.matrix.sum(axis=1), np.tile(cols, (2, 1)), atol=1e-12)
+    assert res.matrix.shape == (2, 4, 4) and res.converged.all()
