@@ -112,8 +112,13 @@ def test_stacked_liabilities_equal_one_by_one_and_sparse_equals_dense() -> None:
         np.testing.assert_allclose(stacked.payments[k], one.payments, rtol=1e-12, atol=1e-12)
 
 
-def test_large_default_sets_use_the_sparse_path() -> None:
-    # A 700-bank ring in full default exceeds the dense batch size; closed form as above.
+@pytest.mark.parametrize("dense_max", [2000, 500])
+def test_large_default_sets(dense_max: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 700-bank ring in full default, solved densely (limit 2000) or with the sparse
+    # per-scenario solver (limit 500); closed form as above.
+    import bubblescope.contagion.clearing as clearing
+
+    monkeypatch.setattr(clearing, "_DENSE_SOLVE_MAX_K", dense_max)
     n, link, b = 700, 2.0, 1.0
     r = eisenberg_noe(sp.csr_array(ring(n, link)), np.full((2, n), 0.4), np.full(n, b))
     np.testing.assert_allclose(r.payments, 0.4 * (link + b) / b, rtol=1e-10)
