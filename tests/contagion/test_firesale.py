@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -143,7 +144,7 @@ def test_eba_builder_by_hand() -> None:
     np.testing.assert_allclose(b.equity, [5])
 
 
-def load_example():  # noqa: ANN201 - module object
+def load_example() -> types.ModuleType:
     spec = importlib.util.spec_from_file_location(
         "firesale_eba_run", REPO / "examples" / "firesale_eba" / "run.py"
     )

@@ -10,7 +10,9 @@ The greatest clearing vector is found with the fictitious-default / Greatest Cle
 Vector Algorithm: start from full payment, find the banks that cannot pay in full, solve the
 linear system that fixes the payments of exactly those banks, and repeat with the enlarged
 default set until it stops changing (at most ``n`` rounds). Each solve is exact, so the
-answer is exact up to round-off.
+answer is exact up to round-off. A few cheap Picard sweeps from full payment come first:
+their iterates stay above the greatest clearing vector, so every default they reveal is a
+true default, and the exact rounds then usually need one solve and one check.
 
 The unknowns are the paid fractions ``x = p / pbar``; for a default set ``D`` they satisfy
 ``pbar_D * x_D - beta * L[D, D].T @ x_D = alpha * e_D + beta * L[N∖D, D].T @ 1``.
