@@ -11,7 +11,7 @@ from .compile import Compiled, EngineParams, compile_network
 from .factors import FactorPaths
 from .results import ENTITY_VARS, Results
 from .schedules import delayed_chip_schedule
-from .step import Layout, QuarterOut, State, balance_sheet, initial_state, run_quarters
+from .step import Layout, QuarterOut, State, initial_state, run_quarters
 
 Array = np.ndarray
 
@@ -49,11 +49,10 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
     cash0 = st.cash.copy()
 
     def record(t: int, out: QuarterOut, s: State) -> None:
-        assets, liabilities, equity = balance_sheet(c, lay, s)
         values = {"cash": s.cash, "revenue": out.revenue, "costs": out.costs,
                   "capex": out.capex, "contributions": out.contributions,
-                  "debt": (s.balance @ lay.debtor)[:, :N], "assets": assets,
-                  "liabilities": liabilities, "book_equity": equity,
+                  "debt": lay.to_debtor(s.balance)[:, :N], "assets": out.assets,
+                  "liabilities": out.liabilities, "book_equity": out.book_equity,
                   "market_equity": s.market_equity, "alive": s.alive.astype(float)}
         for v, x in values.items():
             sums[v][t] = x.sum(axis=0)

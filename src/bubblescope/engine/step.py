@@ -38,40 +38,71 @@ REVENUE_KINDS = (RENT, COMPUTE, CHIP, POWER)
 EXPENSE_KINDS = (RENT, COMPUTE, POWER)
 
 
-class Layout:
-    """One-hot routing matrices built once per compiled network.
+class Scatter:
+    """Sum columns of ``x`` (paths, S) into ``n`` destination columns, with weights.
 
-    Columns run over the ``N`` entities plus the external party (index ``N``).
+    Equivalent to ``x @ M`` for a sparse (S, n) matrix ``M`` given as entries
+    (source, destination, weight), at the cost of the entries rather than of S × n.
+    """
+
+    def __init__(self, src: Array, dst: Array, weight: Array, n: int) -> None:
+        order = np.argsort(dst, kind="stable")
+        self.src = np.asarray(src, int)[order]
+        self.weight = np.asarray(weight, float)[order]
+        dst = np.asarray(dst, int)[order]
+        self.unit = bool(np.all(self.weight == 1.0))
+        self.n = n
+        self.cols, self.starts = np.unique(dst, return_index=True)
+
+    @classmethod
+    def index(cls, dst: Array, n: int, mask: Array | None = None) -> Scatter:
+        """Source column ``k`` goes to ``dst[k]`` (where ``mask`` holds)."""
+        src = np.arange(len(dst))
+        if mask is not None:
+            src = src[np.asarray(mask, bool)]
+        return cls(src, np.asarray(dst, int)[src], np.ones(len(src)), n)
+
+    @classmethod
+    def matrix(cls, m: Array) -> Scatter:
+        src, dst = np.nonzero(m)
+        return cls(src, dst, m[src, dst], m.shape[1])
+
+    def __call__(self, x: Array) -> Array:
+        out = np.zeros((x.shape[0], self.n))
+        if self.src.size == 0:
+            return out
+        y = x[:, self.src] if self.unit else x[:, self.src] * self.weight[None, :]
+        out[:, self.cols] = np.add.reduceat(y, self.starts, axis=1)
+        return out
+
+
+class Layout:
+    """Routing of flows built once per compiled network.
+
+    Destinations run over the ``N`` entities plus the external party (index ``N``).
     """
 
     def __init__(self, c: Compiled) -> None:
-        N, D, K = c.n_entities, c.n_debt, c.n_trade
-        eye = np.eye(N + 1)
-        self.debtor = eye[c.debtor] if D else np.zeros((0, N + 1))
+        N = c.n_entities
+        G = len(c.generations)
         self.share = c.creditor_share
-        self.payer = eye[c.payer] if K else np.zeros((0, N + 1))
-        self.payee = eye[c.payee] if K else np.zeros((0, N + 1))
-        self.lender = (np.eye(N + 1)[np.argmax(c.creditor_share, axis=1)] if D
-                       else np.zeros((0, N + 1)))
-        self.lender_idx = np.argmax(c.creditor_share, axis=1) if D else np.zeros(0, int)
-        self.rank = [self.debtor[:, :N] * (c.rank == r)[:, None] for r in range(4)]
+        self.lender_idx = (np.argmax(c.creditor_share, axis=1) if c.n_debt
+                           else np.zeros(0, int))
+        self.to_creditors = Scatter.matrix(c.creditor_share.reshape(c.n_debt, N + 1))
+        self.to_debtor = Scatter.index(c.debtor, N + 1)
+        self.to_lender = Scatter.index(self.lender_idx, N + 1)
+        self.by_rank = [Scatter.index(c.debtor, N + 1, c.rank == r) for r in range(4)]
+        self.to_payer = Scatter.index(c.payer, N + 1)
+        self.to_payee = Scatter.index(c.payee, N + 1)
         self.claimable = np.isin(c.trade_kind, CLAIM_KINDS)
-        self.disburse = np.zeros((K, D))
-        for k, d in enumerate(c.disburses):
-            if d >= 0:
-                self.disburse[k, d] = 1.0
-        E = len(c.stake_ids)
-        self.stake_of = np.zeros((K, E))
-        for k, s in enumerate(c.stake):
-            if s >= 0:
-                self.stake_of[k, s] = 1.0
-        self.holder = np.eye(N)[c.stake_holder] if E else np.zeros((0, N))
-        self.issuer = np.eye(N)[c.stake_issuer] if E else np.zeros((0, N))
-        self.chip_gen = np.zeros((K, len(c.generations)))
-        for k, g in enumerate(c.chip_generation):
-            if g >= 0:
-                self.chip_gen[k, g] = 1.0
         self.is_kind = {kind: c.trade_kind == kind for kind in range(7)}
+        self.to_debt = Scatter.index(np.maximum(c.disburses, 0), c.n_debt, c.disburses >= 0)
+        self.to_stake = Scatter.index(np.maximum(c.stake, 0), len(c.stake_ids), c.stake >= 0)
+        self.to_holder = Scatter.index(c.stake_holder, N)
+        chip = (c.trade_kind == CHIP) & (c.payer < N)
+        self.chips_to_fleet = Scatter.index(np.minimum(c.payer, N - 1) * G
+                                            + np.maximum(c.chip_generation, 0), N * G, chip)
+        self.n_gen = G
 
 
 @dataclass
@@ -127,10 +158,10 @@ def balance_sheet(c: Compiled, lay: Layout, st: State) -> tuple[Array, Array, Ar
     + other liabilities; book equity = assets − liabilities. Zero for defaulted entities.
     """
     N = c.n_entities
-    loans_held = (st.balance @ lay.share)[:, :N]
-    stakes = st.stakes @ lay.holder
+    loans_held = lay.to_creditors(st.balance)[:, :N]
+    stakes = lay.to_holder(st.stakes)
     assets = (st.cash + st.other_assets + st.fixed_book + st.gpu_book + loans_held + stakes)
-    liabilities = (st.balance @ lay.debtor)[:, :N] + st.other_liabilities
+    liabilities = lay.to_debtor(st.balance)[:, :N] + st.other_liabilities
     assets = np.where(st.alive, assets, 0.0)
     liabilities = np.where(st.alive, liabilities, 0.0)
     return assets, liabilities, assets - liabilities
@@ -153,6 +184,9 @@ class QuarterOut:
     drawn: Array
     trade_due: Array
     trade_paid: Array
+    assets: Array
+    liabilities: Array
+    book_equity: Array
     iterations: int
 
 
@@ -170,9 +204,10 @@ def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
     if not contrib.any():
         return tdue
     other = np.where(contrib[None, :], 0.0, tdue)
-    afford = np.maximum(st.cash + (service @ lay.share + tdue @ lay.payee)[:, :N] + mrev
-                        - opex - (service @ lay.debtor + other @ lay.payer)[:, :N], 0.0)
-    owed = (np.where(contrib[None, :], tdue, 0.0) @ lay.payer)[:, :N]
+    afford = np.maximum(
+        st.cash + (lay.to_creditors(service) + lay.to_payee(tdue))[:, :N] + mrev - opex
+        - (lay.to_debtor(service) + lay.to_payer(other))[:, :N], 0.0)
+    owed = lay.to_payer(np.where(contrib[None, :], tdue, 0.0))[:, :N]
     scale = np.concatenate([_ratio(afford, owed), np.ones((afford.shape[0], 1))], axis=1)
     return np.where(contrib[None, :], tdue * scale[:, c.payer], tdue)
 
@@ -206,6 +241,72 @@ def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int
     return draws, refi, raised
 
 
+def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> dict:
+    """Fictitious-default loop on a batch of paths (arrays in ``a``, rows = paths).
+
+    Starting from full payment, entities whose cash would go negative default; each
+    defaulter's payments are replaced by its waterfall distribution on its current
+    receipts; receipts are recomputed and the loop repeats until the default set and the
+    payments no longer change. The default set only grows.
+    """
+    p = c.params
+    P, N = a["cash"].shape
+    service, draws, tdue, opex = a["service"], a["draws"], a["tdue"], a["opex"]
+    lease = c.lease_claim[t][None, :] * lay.is_kind[RENT][None, :]
+    claimable = lay.claimable[None, :]
+    nd = np.zeros((P, N), bool)
+    pay_service, pay_draw, pay_trade = service, draws, tdue
+    pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
+    claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
+    for iterations in range(1, p.max_iterations + 1):
+        received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
+                    + lay.to_payee(pay_trade))[:, :N]
+        new_nd = nd | ((a["cash"] + received + a["raised"] + a["mrev"] - a["full_out"]
+                        < -p.tolerance) & a["alive"])
+        # waterfall of every defaulter on its current receipts
+        nd_ext = np.concatenate([new_nd, np.zeros((P, 1), bool)], axis=1)
+        draw_now = np.where(nd_ext[:, lay.lender_idx], 0.0, draws)
+        pay_nd = nd_ext[:, c.payer]
+        disb_now = np.where(pay_nd, 0.0, tdue) * lay.is_kind[DISBURSE][None, :]
+        claim_debt = a["balance"] + a["interest"] + draw_now + lay.to_debt(disb_now)
+        claim_trade = (tdue + lease) * claimable
+        estate = np.maximum(a["cash"] + received + a["raised"] + a["mrev"] + a["noncash"], 0.0)
+        secured = lay.by_rank[0](claim_debt)[:, :N]
+        ranks = [lay.by_rank[r](claim_debt)[:, :N] for r in range(1, 4)]
+        ranks[0] = ranks[0] + lay.to_payer(claim_trade)[:, :N] + opex + a["other"]
+        c0 = _ratio(np.minimum(a["noncash"], estate), secured)
+        pool = estate - c0 * secured
+        r1 = ranks[0] + (1.0 - c0) * secured
+        f1 = _ratio(pool, r1)
+        pool = pool - f1 * r1
+        f2 = _ratio(pool, ranks[1])
+        pool = pool - f2 * ranks[1]
+        f3 = _ratio(pool, ranks[2])
+        res = pool - f3 * ranks[2]
+        frac = np.stack([c0 + (1.0 - c0) * f1, f1, f2, f3], axis=2)  # (P, N, 4)
+        debt_frac = frac[:, c.debtor, c.rank] if c.n_debt else np.zeros((P, 0))
+        deb_nd = new_nd[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
+        new_service = np.where(deb_nd, claim_debt * debt_frac, service)
+        f1_ext = np.concatenate([f1, np.ones((P, 1))], axis=1)
+        new_trade = np.where(pay_nd, claim_trade * f1_ext[:, c.payer], tdue)
+        change = max(
+            float(np.max(np.abs(new_service - pay_service), initial=0.0)),
+            float(np.max(np.abs(new_trade - pay_trade), initial=0.0)),
+            float(np.max(np.abs(draw_now - pay_draw), initial=0.0)))
+        stable = bool((new_nd == nd).all()) and change < p.tolerance * 1e-3
+        pay_service, pay_trade, pay_draw = new_service, new_trade, draw_now
+        pay_opex = np.where(new_nd, opex * f1, opex)
+        pay_other = np.where(new_nd, a["other"] * f1, 0.0)
+        residual = np.where(new_nd, res, 0.0)
+        nd = new_nd
+        if stable:
+            return dict(nd=nd, pay_service=pay_service, pay_draw=pay_draw,
+                        pay_trade=pay_trade, pay_opex=pay_opex, pay_other=pay_other,
+                        residual=residual, claim_debt=claim_debt, claim_trade=claim_trade,
+                        iterations=iterations)
+    raise RuntimeError(f"default resolution did not converge in quarter {t}")
+
+
 def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Array,
          growth: Array) -> QuarterOut:
     """Advance ``st`` through quarter ``t`` in place; return the quarter's flows."""
@@ -226,81 +327,48 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     tdue = affordable_contributions(c, lay, st, tdue, service, mrev, opex)
 
     # 2. liquidity ladder on the scheduled amounts
-    in_due = service @ lay.share + tdue @ lay.payee
-    out_due = service @ lay.debtor + tdue @ lay.payer
+    in_due = lay.to_creditors(service) + lay.to_payee(tdue)
+    out_due = lay.to_debtor(service) + lay.to_payer(tdue)
     projected = st.cash + in_due[:, :N] + mrev - out_due[:, :N] - opex - capex
     need = np.maximum(c.min_cash[None, :] - projected, 0.0) * alive
     draws, refi, raised = liquidity_ladder(c, f, lay, st, t, need, principal)
     principal = principal - refi
     service = interest + principal
-    full_out = ((service @ lay.debtor)[:, :N] + (draws @ lay.lender)[:, :N]
-                + (tdue @ lay.payer)[:, :N] + opex)
+    full_out = (lay.to_debtor(service)[:, :N] + lay.to_lender(draws)[:, :N]
+                + lay.to_payer(tdue)[:, :N] + opex)
 
-    # 3. defaults: fictitious-default loop
+    # 3. defaults: fictitious-default loop, on the paths where someone falls short
     noncash = (st.other_assets * p.recovery_other_assets
                + st.fixed_book * p.recovery_other_assets + st.gpu_value.sum(axis=2)
-               + (st.balance @ lay.share)[:, :N] * p.recovery_claims)
+               + lay.to_creditors(st.balance)[:, :N] * p.recovery_claims)
     noncash = np.where(alive, noncash, 0.0)
-    lease = c.lease_claim[t][None, :] * (lay.is_kind[RENT][None, :])
-    claimable = lay.claimable[None, :]
+    base = dict(cash=st.cash, alive=alive, raised=raised, mrev=mrev, full_out=full_out,
+                noncash=noncash, balance=st.balance, interest=interest, service=service,
+                draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities)
     nd = np.zeros((P, N), bool)
-    pay_service, pay_draw, pay_trade = service.copy(), draws.copy(), tdue.copy()
-    pay_opex = opex.copy()
-    pay_other = np.zeros((P, N))
-    residual = np.zeros((P, N))
-    claim_debt = claim_trade = None
-    iterations = 0
-    for iterations in range(1, p.max_iterations + 1):  # noqa: B007
-        received = (pay_service @ lay.share + pay_draw @ lay.debtor + pay_trade @ lay.payee)
-        net = st.cash + received[:, :N] + raised + mrev - full_out
-        new_nd = nd | ((net < -p.tolerance) & alive)
-        if not new_nd.any():
-            nd = new_nd
-            break
-        # waterfall of every defaulter on its current receipts
-        nd_ext = np.concatenate([new_nd, np.zeros((P, 1), bool)], axis=1)
-        draw_now = np.where(nd_ext[:, lay.lender_idx], 0.0, draws)
-        pay_nd = nd_ext[:, c.payer]
-        disb_now = np.where(pay_nd, 0.0, tdue) * lay.is_kind[DISBURSE][None, :]
-        claim_debt = st.balance + interest + draw_now + disb_now @ lay.disburse
-        claim_trade = (tdue + lease) * claimable
-        estate = np.maximum(st.cash + received[:, :N] + raised + mrev + noncash, 0.0)
-        secured = claim_debt @ lay.rank[0]
-        ranks = [claim_debt @ lay.rank[r] for r in range(1, 4)]
-        ranks[0] = ranks[0] + claim_trade @ lay.payer[:, :N] + opex + st.other_liabilities
-        c0 = _ratio(np.minimum(noncash, estate), secured)
-        pool = estate - c0 * secured
-        r1 = ranks[0] + (1.0 - c0) * secured
-        f1 = _ratio(pool, r1)
-        pool = pool - f1 * r1
-        f2 = _ratio(pool, ranks[1])
-        pool = pool - f2 * ranks[1]
-        f3 = _ratio(pool, ranks[2])
-        res = pool - f3 * ranks[2]
-        frac = np.stack([c0 + (1.0 - c0) * f1, f1, f2, f3], axis=2)  # (P, N, 4)
-        debt_frac = frac[:, c.debtor, c.rank] if c.n_debt else np.zeros((P, 0))
-        deb_nd = new_nd[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
-        new_service = np.where(deb_nd, claim_debt * debt_frac, service)
-        f1_ext = np.concatenate([f1, np.ones((P, 1))], axis=1)
-        new_trade = np.where(pay_nd, claim_trade * f1_ext[:, c.payer], tdue)
-        new_draw = draw_now
-        change = max(
-            float(np.max(np.abs(new_service - pay_service), initial=0.0)),
-            float(np.max(np.abs(new_trade - pay_trade), initial=0.0)),
-            float(np.max(np.abs(new_draw - pay_draw), initial=0.0)))
-        stable = bool((new_nd == nd).all()) and change < p.tolerance * 1e-3
-        pay_service, pay_trade, pay_draw = new_service, new_trade, new_draw
-        pay_opex = np.where(new_nd, opex * f1, opex)
-        pay_other = np.where(new_nd, st.other_liabilities * f1, 0.0)
-        residual = np.where(new_nd, res, 0.0)
-        nd = new_nd
-        if stable:
-            break
-    else:  # pragma: no cover - guarded by the tolerance
-        raise RuntimeError(f"default resolution did not converge in quarter {t}")
+    pay_service, pay_draw, pay_trade = service, draws, tdue
+    pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
+    claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
+    received = lay.to_creditors(service) + lay.to_debtor(draws) + lay.to_payee(tdue)
+    short = (st.cash + received[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
+    rows = np.nonzero(short.any(axis=1))[0]
+    iterations = 1
+    if rows.size:
+        sub = {k: v[rows] for k, v in base.items()}
+        out = resolve_defaults(c, lay, t, sub)
+        iterations = out.pop("iterations")
+        nd[rows] = out["nd"]
+        pay_service, pay_draw, pay_trade = service.copy(), draws.copy(), tdue.copy()
+        pay_opex = opex.copy()
+        for name, arr in (("pay_service", pay_service), ("pay_draw", pay_draw),
+                          ("pay_trade", pay_trade), ("pay_opex", pay_opex),
+                          ("pay_other", pay_other), ("residual", residual),
+                          ("claim_debt", claim_debt), ("claim_trade", claim_trade)):
+            arr[rows] = out[name]
+        received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
+                    + lay.to_payee(pay_trade))
 
     # 4. settlement
-    received = pay_service @ lay.share + pay_draw @ lay.debtor + pay_trade @ lay.payee
     survivors = alive & ~nd
     cash = st.cash + received[:, :N] + raised + mrev - full_out
     capex_paid = np.where(survivors, np.minimum(capex, np.maximum(cash, 0.0)), 0.0)
@@ -326,41 +394,41 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         st.loss_debt += loss_d
         st.loss_trade += loss_k
         st.loss_external += loss_x
-        claims_total = ((claim_debt * deb_nd) @ lay.debtor[:, :N]
-                        + (claim_trade * pay_nd) @ lay.payer[:, :N]
+        claims_total = (lay.to_debtor(claim_debt * deb_nd)[:, :N]
+                        + lay.to_payer(claim_trade * pay_nd)[:, :N]
                         + np.where(nd, opex + st.other_liabilities, 0.0))
         estate = np.maximum(st.cash + received[:, :N] + raised + mrev + noncash, 0.0)
         st.shortfall += np.where(nd, claims_total - (estate - residual), 0.0)
 
     # balances
     deb_nd = nd[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
-    disb_paid = (pay_trade * lay.is_kind[DISBURSE][None, :]) @ lay.disburse
+    disb_paid = lay.to_debt(pay_trade * lay.is_kind[DISBURSE][None, :])
     balance = st.balance - principal + pay_draw + disb_paid
     st.balance = np.where(deb_nd, 0.0, balance)
     st.undrawn = np.where(deb_nd, 0.0, st.undrawn - pay_draw)
     delta = depreciation_rate(c)
     chips_paid = np.where(surv_ext[:, c.payer],
                           pay_trade * lay.is_kind[CHIP][None, :], 0.0)
-    chips_by = chips_paid @ lay.payer[:, :N]
+    chips_by = lay.to_payer(chips_paid)[:, :N]
     depreciation = delta * (st.gpu_book + st.fixed_book)
-    st.gpu_value = st.gpu_value * growth[:, None, :] + np.einsum(
-        "pk,kn,kg->png", chips_paid, lay.payer[:, :N], lay.chip_gen, optimize=True)
+    st.gpu_value = (st.gpu_value * growth[:, None, :]
+                    + lay.chips_to_fleet(chips_paid).reshape(P, N, lay.n_gen))
     st.gpu_book = st.gpu_book * (1.0 - delta) + chips_by
     st.fixed_book = st.fixed_book * (1.0 - delta) + capex_paid
     contrib_k = pay_trade * (lay.is_kind[TRANCHE] | lay.is_kind[CALL])[None, :]
-    st.stakes = st.stakes + contrib_k @ lay.stake_of
-    issuer_dead = (nd @ lay.issuer.T) > 0 if len(c.stake_ids) else np.zeros((P, 0), bool)
+    st.stakes = st.stakes + lay.to_stake(contrib_k)
+    issuer_dead = nd[:, c.stake_issuer]
     st.loss_stakes += np.where(issuer_dead, st.stakes, 0.0)
     st.stakes = np.where(issuer_dead, 0.0, st.stakes)
     for arr in ("gpu_book", "fixed_book", "other_assets", "other_liabilities"):
         setattr(st, arr, np.where(nd, 0.0, getattr(st, arr)))
     st.gpu_value = np.where(nd[:, :, None], 0.0, st.gpu_value)
-    holder_dead = (nd @ lay.holder.T) > 0 if len(c.stake_ids) else np.zeros((P, 0), bool)
+    holder_dead = nd[:, c.stake_holder]
     st.stakes = np.where(holder_dead, 0.0, st.stakes)
     st.cash = cash
     st.default_quarter = np.where(nd, t, st.default_quarter)
     st.alive = survivors
-    _, _, eq = balance_sheet(c, lay, st)
+    assets, liabilities, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
 
     # income-statement lines (survivors' view; recoveries are not revenue)
@@ -368,15 +436,16 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     interest_paid = np.where(svc_ok, interest, 0.0)
     rev_k = pay_trade * np.isin(c.trade_kind, REVENUE_KINDS)[None, :]
     exp_k = pay_trade * np.isin(c.trade_kind, EXPENSE_KINDS)[None, :]
-    revenue = mrev + (rev_k @ lay.payee)[:, :N] + (interest_paid @ lay.share)[:, :N]
-    costs = (pay_opex + (exp_k @ lay.payer)[:, :N] + (interest_paid @ lay.debtor)[:, :N]
+    revenue = mrev + lay.to_payee(rev_k)[:, :N] + lay.to_creditors(interest_paid)[:, :N]
+    costs = (pay_opex + lay.to_payer(exp_k)[:, :N] + lay.to_debtor(interest_paid)[:, :N]
              + depreciation)
-    contributions = raised + (contrib_k @ lay.payee)[:, :N]
+    contributions = raised + lay.to_payee(contrib_k)[:, :N]
     return QuarterOut(revenue=revenue, costs=costs, capex=capex_paid + chips_by,
                       contributions=contributions, defaulted=nd,
                       external_in=external_in, external_out=external_out,
                       debt_due=interest + principal + refi, debt_paid=pay_service,
                       refinanced=refi, drawn=pay_draw, trade_due=tdue, trade_paid=pay_trade,
+                      assets=assets, liabilities=liabilities, book_equity=eq,
                       iterations=iterations)
 
 
