@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bubblescope.contagion import reconstruct_max_entropy, reconstruct_min_density
-from bubblescope.contagion.reference import ras_reference
+from bubblescope.contagion.reference import min_density_reference, ras_reference
 
 
 def marginals(seed: int, n: int, s: int = 1, density: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -146,3 +146,14 @@ def test_min_density_shared_column_sums_broadcast() -> None:
     np.testing.assert_allclose(res.matrix.sum(axis=2), rows, atol=1e-12)
     np.testing.assert_allclose(res.matrix.sum(axis=1), np.tile(cols, (2, 1)), atol=1e-12)
     assert res.matrix.shape == (2, 4, 4) and res.converged.all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 9))
+def test_min_density_matches_reference_loop(seed: int, n: int) -> None:
+    rs, cs = marginals(seed, n, s=3, density=0.6)
+    res = reconstruct_min_density(rs, cs, seed=seed)
+    uniforms = np.random.default_rng(seed).random((4 * n + 4, 3))
+    for k in range(3):
+        ref = min_density_reference(list(rs[k]), list(cs[k]), list(uniforms[:, k]))
+        np.testing.assert_allclose(res.matrix[k], ref, atol=1e-12 * rs[k].sum())

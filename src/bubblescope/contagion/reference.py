@@ -19,6 +19,7 @@ __all__ = [
     "fire_sale_reference",
     "gai_kapadia_cascade_reference",
     "gai_kapadia_reference",
+    "min_density_reference",
     "ras_reference",
     "threshold_reference",
 ]
@@ -312,3 +313,55 @@ def gai_kapadia_reference(
         )
         shares.append(sum(failed) / n)
     return shares
+
+
+def min_density_reference(
+    row_sums: Sequence[float], col_sums: Sequence[float], uniforms: Sequence[float]
+) -> list[list[float]]:
+    """Greedy minimum-density allocation of one scenario with given uniform draws.
+
+    Step ``t`` uses ``uniforms[t]`` to pick the borrower, as the vectorised kernel does
+    with ``numpy.random.default_rng(seed).random((4 n + 4, s))[:, k]`` for scenario ``k``.
+    """
+    n = len(row_sums)
+    total = float(sum(row_sums))
+    col_total = float(sum(col_sums))
+    a = [float(x) for x in row_sums]
+    lo = [float(x) * (total / col_total if col_total > 0 else 1.0) for x in col_sums]
+    eps = 1e-12 * total
+    X = [[0.0] * n for _ in range(n)]
+    for t in range(4 * n + 4):
+        positive = [lo[j] > eps for j in range(n)]
+        count = sum(positive)
+        best, i = -1.0, 0
+        for r in range(n):
+            score = a[r] if a[r] > eps and count - positive[r] > 0 else -1.0
+            if score > best:
+                best, i = score, r
+        if best <= 0:
+            break
+        weights = [lo[j] if positive[j] and j != i else 0.0 for j in range(n)]
+        cum, acc = [], 0.0
+        for w in weights:
+            acc += w
+            cum.append(acc)
+        u = uniforms[t] * cum[-1]
+        j = min(sum(1 for c in cum if c <= u), n - 1)
+        x = min(a[i], lo[j])
+        X[i][j] += x
+        a[i] -= x
+        lo[j] -= x
+        a = [0.0 if v <= eps else v for v in a]
+        lo = [0.0 if v <= eps else v for v in lo]
+    if max(a) > 0:  # only this node's own row and column are left: reroute via k -> m
+        i = max(range(n), key=lambda r: a[r])
+        d = a[i]
+        for k in range(n):
+            for m in range(n):
+                if d > 0 and k != i and m != i and X[k][m] > 0:
+                    move = min(d, X[k][m])
+                    X[k][m] -= move
+                    X[k][i] += move
+                    X[i][m] += move
+                    d -= move
+    return X
