@@ -41,7 +41,7 @@ def square_matrix(
     ``allow_stack`` a dense ``(s, n, n)`` stack of matrices is accepted too.
     """
     if sp.issparse(x):
-        m = sp.csr_array(x, dtype=float)
+        m = sp.csr_array(x, dtype=float, copy=True)
         if m.ndim != 2 or m.shape[0] != m.shape[1]:
             raise ValueError(f"{name} must be square, got shape {m.shape}")
         m.sum_duplicates()
@@ -57,6 +57,13 @@ def square_matrix(
         raise ValueError(f"{name} must be square, got shape {arr.shape}")
     nonnegative(arr, name)
     return arr, arr.shape[-1]
+
+
+def sparse_if_thin(m: np.ndarray | sp.csr_array, density: float = 0.25) -> Any:
+    """Dense 2-D matrices with few non-zeros are converted to CSR (faster products)."""
+    if isinstance(m, np.ndarray) and m.ndim == 2 and np.count_nonzero(m) < density * m.size:
+        return sp.csr_array(m)
+    return m
 
 
 def zero_diagonal(m: np.ndarray | sp.csr_array, name: str) -> None:

@@ -193,6 +193,7 @@ def _prepare(
 ) -> tuple[np.ndarray | sp.csr_array, np.ndarray, np.ndarray, bool]:
     E, n = v.square_matrix(exposures, "exposures")
     v.zero_diagonal(E, "exposures")
+    E = v.sparse_if_thin(E)
     buf = v.finite_array(buffer, "buffer")
     if buf.shape != (n,):
         raise ValueError(f"buffer must have shape ({n},), got {buf.shape}")

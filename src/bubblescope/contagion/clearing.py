@@ -143,6 +143,7 @@ def rogers_veraart(
 def _clear(liabilities: Any, e_in: Any, b_in: Any, alpha_in: Any, beta_in: Any) -> ClearingResult:
     L, n = v.square_matrix(liabilities, "liabilities", allow_stack=True)
     v.zero_diagonal(L, "liabilities")
+    L = v.sparse_if_thin(L)
     stacked = isinstance(L, np.ndarray) and L.ndim == 3
     e = v.scenario_vectors(e_in, "external_assets", n)
     b = np.zeros((1, n)) if b_in is None else v.scenario_vectors(b_in, "external_liabilities", n)

@@ -212,8 +212,8 @@ def gai_kapadia(
     Examples
     --------
     >>> r = gai_kapadia([0.5, 3.0], n=200, draws=50, seed=0)
-    >>> (r.probability < 0.2).tolist(), (r.extent[1] > 0.5)
-    ([True, False], np.True_)
+    >>> (r.probability < 0.2).tolist(), bool(r.extent[1] > 0.5)
+    ([True, False], True)
     """
     _check_n(n)
     _check_ratios(capital_ratio, interbank_share)
