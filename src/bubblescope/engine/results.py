@@ -14,7 +14,7 @@ Array = np.ndarray
 #: Per-entity variables recorded each quarter (USD bn; ``alive`` is 0/1).
 ENTITY_VARS = ("cash", "revenue", "costs", "capex", "contributions", "debt", "assets",
                "liabilities", "book_equity", "market_equity", "alive")
-CONTRACT_VARS = ("due", "paid", "refinanced", "outstanding")
+CONTRACT_VARS = ("due", "paid", "refinanced", "loss", "outstanding", "shortfall")
 
 
 @dataclass
@@ -102,8 +102,13 @@ class Results:
                 .melt(id_vars=["path", "quarter", "entity"], var_name="variable"))
 
     def contract_frame(self) -> pd.DataFrame:
-        """Long table: path, quarter, contract, kind, variable (due, paid, shortfall,
-        refinanced, outstanding), value. Debt instruments and trade obligations."""
+        """Long table: path, quarter, contract, kind, variable, value.
+
+        Debt instruments (kind ``debt``) and trade obligations. Variables: ``due``
+        (scheduled), ``paid``, ``refinanced`` and ``outstanding`` (debt), ``loss`` (claim
+        less recovery when the payer defaults: accelerated principal, lease damages) and
+        ``shortfall`` (the loss in a default quarter, otherwise any part of the amount due
+        neither paid nor refinanced, e.g. a lapsed capital call)."""
         self._need_paths()
         assert self.debt is not None and self.trade is not None
         c = self.compiled
@@ -115,8 +120,8 @@ class Results:
             if not ids:
                 continue
             data = dict(data)
-            data["shortfall"] = np.maximum(
-                data["due"] - data["paid"] - data.get("refinanced", 0.0), 0.0)
+            lapsed = np.maximum(data["due"] - data["paid"] - data.get("refinanced", 0.0), 0.0)
+            data["shortfall"] = np.where(data["loss"] > 0, data["loss"], lapsed)
             idx = pd.MultiIndex.from_product([range(P), self.quarters, ids],
                                              names=["path", "quarter", "contract"])
             wide = pd.DataFrame({k: v.reshape(-1) for k, v in data.items()}, index=idx)

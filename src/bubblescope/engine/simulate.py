@@ -42,9 +42,9 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
     chips = delayed_chip_schedule(c, f)
     sums = {v: np.zeros((T, N)) for v in ENTITY_VARS}
     per = ({v: np.zeros((P, T, N)) for v in ENTITY_VARS} if keep else None)
-    debt = ({v: np.zeros((P, T, D)) for v in ("due", "paid", "refinanced", "outstanding")}
-            if keep else None)
-    trade = {v: np.zeros((P, T, K)) for v in ("due", "paid")} if keep else None
+    debt = ({v: np.zeros((P, T, D)) for v in ("due", "paid", "refinanced", "loss",
+                                              "outstanding")} if keep else None)
+    trade = {v: np.zeros((P, T, K)) for v in ("due", "paid", "loss")} if keep else None
     ext = np.zeros((2, P, T)) if keep else None
     cash0 = st.cash.copy()
 
@@ -63,6 +63,8 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
             debt["paid"][:, t] = out.debt_paid
             debt["refinanced"][:, t] = out.refinanced
             debt["outstanding"][:, t] = s.balance
+            debt["loss"][:, t] = out.debt_loss
+            trade["loss"][:, t] = out.trade_loss
             trade["due"][:, t] = out.trade_due
             trade["paid"][:, t] = out.trade_paid
             ext[0, :, t] = out.external_in

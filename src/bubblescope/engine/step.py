@@ -184,6 +184,8 @@ class QuarterOut:
     drawn: Array
     trade_due: Array
     trade_paid: Array
+    debt_loss: Array
+    trade_loss: Array
     assets: Array
     liabilities: Array
     book_equity: Array
@@ -383,6 +385,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                     + capex_paid.sum(axis=1) + residual.sum(axis=1))
 
     # losses of this quarter's defaulters
+    loss_d = np.zeros_like(service)
+    loss_k = np.zeros_like(tdue)
     nd_ext = np.concatenate([nd, np.zeros((P, 1), bool)], axis=1)
     surv_ext = np.concatenate([survivors, np.zeros((P, 1), bool)], axis=1)
     if nd.any():
@@ -445,6 +449,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                       external_in=external_in, external_out=external_out,
                       debt_due=interest + principal + refi, debt_paid=pay_service,
                       refinanced=refi, drawn=pay_draw, trade_due=tdue, trade_paid=pay_trade,
+                      debt_loss=loss_d, trade_loss=loss_k,
                       assets=assets, liabilities=liabilities, book_equity=eq,
                       iterations=iterations)
 

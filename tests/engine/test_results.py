@@ -1,0 +1,51 @@
+"""Tidy views, chunking and keep_paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_hand_cases import spv_network
+
+from bubblescope.engine import FactorPaths, simulate
+
+
+def test_frames_are_tidy_and_consistent() -> None:
+    f = FactorPaths.flat(2, 20, base_rate=0.0)
+    res = simulate(spv_network(0.35), f, horizon="2030Q3")
+    ef = res.entity_frame()
+    assert list(ef.columns) == ["path", "quarter", "entity", "variable", "value"]
+    assert len(ef) == 2 * 20 * 3 * 11
+    cash = ef.query("variable == 'cash' and entity == 'holder' and path == 1")
+    np.testing.assert_allclose(cash["value"].to_numpy(), res.entity["cash"][1, :, 2])
+    cf = res.contract_frame()
+    assert {"due", "paid", "shortfall", "outstanding"} <= set(cf["variable"])
+    bond_short = cf.query("contract == 'bond' and variable == 'shortfall' and path == 0")
+    assert bond_short["value"].sum() > 0
+    lf = res.loss_frame()
+    row = lf.query("creditor == 'holder' and debtor == 'spv'")
+    assert row["mean_loss"].iloc[0] == pytest.approx(5.10)
+    assert len(res.loss_frame(by_path=True)) >= 2
+    s = res.summary()
+    assert s.loc["spv", "default_probability"] == 1.0
+    assert s.loc["holder", "loss_borne_mean"] == pytest.approx(5.10)
+
+
+def test_chunking_and_keep_paths_give_the_same_numbers() -> None:
+    f = FactorPaths.baseline(5, 20)
+    f = FactorPaths(ai_demand=f.ai_demand * np.linspace(0.1, 1.0, 5)[:, None],
+                    gpu_rental_price=f.gpu_rental_price, gpu_resale=f.gpu_resale,
+                    base_rate=f.base_rate, credit_spread=f.credit_spread,
+                    equity_window=f.equity_window, power_availability=f.power_availability,
+                    chip_delay=f.chip_delay)
+    net = spv_network(3.0)
+    whole = simulate(net, f, horizon="2030Q3")
+    parts = simulate(net, f, horizon="2030Q3", chunk_size=2, keep_paths=False)
+    assert parts.entity is None
+    np.testing.assert_array_equal(whole.default_quarter, parts.default_quarter)
+    np.testing.assert_allclose(whole.loss_debt, parts.loss_debt)
+    assert whole.entity is not None
+    np.testing.assert_allclose(whole.entity["cash"].mean(axis=0), parts.entity_mean["cash"])
+    with pytest.raises(ValueError, match="keep_paths"):
+        parts.entity_frame()
+    with pytest.raises(ValueError, match="chunk_size"):
+        simulate(net, f, horizon="2030Q3", chunk_size=0)
