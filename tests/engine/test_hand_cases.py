@@ -118,7 +118,10 @@ def test_compile_counts_and_rules() -> None:
          {"id": "fac", "kind": "credit_facility", "lender": "b", "borrower": "a",
           "amount": 5.0, "drawn": 1.0, "rate": 0.05, "end": "2030-01-01"},
          {"id": "pw", "kind": "power_supply", "supplier": "b", "buyer": "a", "mw": 100.0,
-          "price": 50.0, "start": "2026-01-01", "end": "2027-01-01"}])
+          "price": 50.0, "start": "2026-01-01", "end": "2027-01-01"},
+         {"id": "ls", "kind": "lease", "lessor": "b", "lessee": "a", "amount": 40.0,
+          "annual_rent": 4.0, "start": "2025-10-01", "end": "2035-10-01",
+          "residual_value_guarantee": 2.0}])
     c = compile_network(net)
     assert c.n_quarters == 97 and c.quarters[0] == "2025Q4" and c.quarters[-1] == "2049Q4"
     assert c.debt_ids == ["a.outside_debt", "bond", "fac"]
@@ -129,6 +132,13 @@ def test_compile_counts_and_rules() -> None:
     # 100 MW × $50/MWh × 2190 h = $10.95M a quarter, 2026Q1..2026Q4
     np.testing.assert_allclose(c.fixed[1:5, k], 100 * 50 * 2190 / 1e9)
     assert c.fixed[0, k] == 0 and c.fixed[5, k] == 0
+    # lessor's claim if the lessee defaults in 2025Q4: max(one year = 4, 15% of the 39
+    # quarters left = 5.85), capped at three years (12), plus the RVG of 2
+    k = c.trade_ids.index("ls")
+    np.testing.assert_allclose(c.fixed[:40, k], 1.0)
+    assert c.lease_claim[0, k] == pytest.approx(5.85 + 2.0)
+    assert c.lease_claim[39, k] == pytest.approx(2.0)  # last quarter: only the RVG
+    assert c.lease_claim[40, k] == 0.0
 
 
 def test_bad_horizon_and_factor_length() -> None:

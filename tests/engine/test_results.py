@@ -14,7 +14,7 @@ def test_frames_are_tidy_and_consistent() -> None:
     res = simulate(spv_network(0.35), f, horizon="2030Q3")
     ef = res.entity_frame()
     assert list(ef.columns) == ["path", "quarter", "entity", "variable", "value"]
-    assert len(ef) == 2 * 20 * 3 * 11
+    assert len(ef) == 2 * 20 * 3 * 13
     cash = ef.query("variable == 'cash' and entity == 'holder' and path == 1")
     np.testing.assert_allclose(cash["value"].to_numpy(), res.entity["cash"][1, :, 2])
     cf = res.contract_frame()

@@ -382,7 +382,8 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
                 for t in range(max(a, 0), min(b, T - 1) + 1):
                     sched[t] = c.annual_rent / 4.0 * (1.0 + c.escalation) ** ((t - a) // 4)
             trade.append(dict(id=c.id, kind=RENT, payer=index[c.lessee],
-                              payee=index[c.lessor], fixed=sched))
+                              payee=index[c.lessor], fixed=sched,
+                              rvg=c.residual_value_guarantee))
         elif isinstance(c, ComputeContract):
             a = qi(c.start, 0)
             b = qi(c.end, a + 3 + 1) - 1
@@ -499,7 +500,11 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         idx = np.arange(T)
         one = csum[np.minimum(idx + 5, T)] - csum[idx + 1]
         three = csum[np.minimum(idx + 13, T)] - csum[idx + 1]
-        lease_claim[:, k] = np.minimum(np.maximum(one, 0.15 * after), three)
+        # US §502(b)(6): the greater of one year's rent and 15% of the rest, at most three
+        # years' rent; plus the residual value guarantee while the lease runs
+        running = (after + rent) > 0
+        lease_claim[:, k] = (np.minimum(np.maximum(one, 0.15 * after), three)
+                             + trade[k].get("rvg", 0.0) * running)
 
     # ---- operating model
     contracted = np.zeros(N)

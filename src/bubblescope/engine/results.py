@@ -13,7 +13,8 @@ Array = np.ndarray
 
 #: Per-entity variables recorded each quarter (USD bn; ``alive`` is 0/1).
 ENTITY_VARS = ("cash", "revenue", "costs", "capex", "contributions", "debt", "assets",
-               "liabilities", "book_equity", "market_equity", "alive")
+               "liabilities", "book_equity", "market_equity", "fleet_book", "fleet_market",
+               "alive")
 CONTRACT_VARS = ("due", "paid", "refinanced", "loss", "outstanding", "shortfall")
 
 

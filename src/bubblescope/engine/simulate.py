@@ -53,7 +53,8 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
                   "capex": out.capex, "contributions": out.contributions,
                   "debt": lay.to_debtor(s.balance)[:, :N], "assets": out.assets,
                   "liabilities": out.liabilities, "book_equity": out.book_equity,
-                  "market_equity": s.market_equity, "alive": s.alive.astype(float)}
+                  "market_equity": s.market_equity, "fleet_book": s.gpu_book,
+                  "fleet_market": s.gpu_value.sum(axis=2), "alive": s.alive.astype(float)}
         for v, x in values.items():
             sums[v][t] = x.sum(axis=0)
             if per is not None:
