@@ -243,9 +243,11 @@ class _Operator:
         if self.sparse:
             self.LT = sp.csr_array(L.T)  # receive = (L.T @ x.T).T
             self.row_sums = np.asarray(L.sum(axis=1)).ravel()[None, :]
+            self.col_sums = np.asarray(L.sum(axis=0)).ravel()[None, :]
             coo = L.tocoo()
         else:
             self.row_sums = L.sum(axis=-1) if self.stacked else L.sum(axis=1)[None, :]
+            self.col_sums = L.sum(axis=-2) if self.stacked else L.sum(axis=0)[None, :]
             coo = None if self.stacked else sp.coo_array(L)
         self.L = L
         self.has_edges = coo is not None
@@ -322,12 +324,11 @@ def _solve_default_sets(
 ) -> None:
     """Set ``x`` for the scenarios ``todo`` to the exact solution on their default sets.
 
-    ``ae`` is ``alpha * external_assets`` per scenario.
+    ``ae`` is ``alpha * external_assets``. Solvent banks pay in full, so what a defaulter
+    receives from them is its nominal column sum minus the nominal inflow from defaulters,
+    which is read off the same sub-block that forms the system matrix.
     """
     Dt = D[todo]
-    # payments from solvent banks are full; their contribution is a known right-hand side
-    solvent_in = ops.receive((~Dt).astype(float), todo)
-    rhs_full = ae[todo] + beta[todo, None] * solvent_in
     x[todo] = np.where(Dt, 0.0, 1.0)
     k = Dt.sum(axis=1)
     order = np.argsort(k, kind="stable")
@@ -337,7 +338,7 @@ def _solve_default_sets(
         kmax = int(k[order[start]])
         if not dense_ok or kmax > _DENSE_SOLVE_MAX_K:
             for pos in order[start:]:
-                _solve_one_sparse(ops, x, Dt[pos], int(todo[pos]), pbar, rhs_full[pos], beta)
+                _solve_one_sparse(ops, x, Dt[pos], int(todo[pos]), pbar, ae, beta)
             break
         # grow the chunk while the padded stack stays within budget
         stop = start + 1
@@ -347,7 +348,7 @@ def _solve_default_sets(
                 break
             stop += 1
         chunk = order[start:stop]
-        _solve_chunk_dense(ops, x, Dt[chunk], todo[chunk], pbar, rhs_full[chunk], beta)
+        _solve_chunk_dense(ops, x, Dt[chunk], todo[chunk], pbar, ae, beta)
         start = stop
 
 
@@ -357,31 +358,34 @@ def _solve_chunk_dense(
     Dc: np.ndarray,
     scen: np.ndarray,
     pbar: np.ndarray,
-    rhs_full: np.ndarray,
+    ae: np.ndarray,
     beta: np.ndarray,
 ) -> None:
     m, n = Dc.shape
-    # defaulters of every scenario in node order: (scenario row, node, local position)
+    # defaulters of every scenario in node order: (chunk row, node, local position)
     mm, src = np.nonzero(Dc)
     k = np.bincount(mm, minlength=m)
     K = int(k.max())
     local = np.arange(mm.size) - np.repeat(np.cumsum(k) - k, k)
     T = ops.block_T(scen, Dc, mm, src, local, K)
+    inside = T.sum(axis=2)  # nominal inflow of each defaulter from the other defaulters
+    sm = scen[mm]
+    colsum = ops.col_sums[sm if ops.stacked else 0, src]
+    rhs = np.zeros((m, K))
+    rhs[mm, local] = ae[sm, src] + beta[sm] * (colsum - inside[mm, local])
     M = -beta[scen, None, None] * T
     diag = np.ones((m, K))  # padding rows solve 1 * x = 0
-    diag[mm, local] = pbar[scen[mm], src]
+    diag[mm, local] = pbar[sm, src]
     M[:, np.arange(K), np.arange(K)] += diag
-    rhs = np.zeros((m, K))
-    rhs[mm, local] = rhs_full[mm, src]
     try:
         sol = np.linalg.solve(M, rhs[..., None])[..., 0]
         bad = ~_plausible(sol)
     except np.linalg.LinAlgError:
         sol = np.zeros_like(rhs)
         bad = np.ones(m, dtype=bool)
-    x[scen[mm], src] = sol[mm, local]
+    x[sm, src] = sol[mm, local]
     for j in np.flatnonzero(bad):
-        _solve_one_sparse(ops, x, Dc[j], int(scen[j]), pbar, rhs_full[j], beta)
+        _solve_one_sparse(ops, x, Dc[j], int(scen[j]), pbar, ae, beta)
 
 
 def _plausible(sol: np.ndarray) -> np.ndarray:
@@ -395,41 +399,36 @@ def _solve_one_sparse(
     Drow: np.ndarray,
     scen: int,
     pbar: np.ndarray,
-    rhs_full: np.ndarray,
+    ae: np.ndarray,
     beta: np.ndarray,
 ) -> None:
     rows = np.flatnonzero(Drow)
-    M = sp.diags_array(pbar[scen, rows]) - beta[scen] * ops.sparse_block_T(scen, rows)
+    block = ops.sparse_block_T(scen, rows)
+    colsum = ops.col_sums[scen if ops.stacked else 0, rows]
+    rhs = ae[scen, rows] + beta[scen] * (colsum - np.asarray(block.sum(axis=1)).ravel())
+    M = sp.diags_array(pbar[scen, rows]) - beta[scen] * block
     sol: np.ndarray | None
     try:
-        sol = np.atleast_1d(spla.spsolve(sp.csc_array(M), rhs_full[rows]))
+        sol = np.atleast_1d(spla.spsolve(sp.csc_array(M), rhs))
     except RuntimeError:
         sol = None
     if sol is None or not _plausible(sol[None, :])[0]:
-        sol = _picard_from_above(ops, x[scen].copy(), rows, scen, pbar, rhs_full, beta)
+        sol = _picard_from_above(block, pbar[scen, rows], rhs, float(beta[scen]))
     x[scen, rows] = np.clip(sol, 0.0, 1.0)
 
 
 def _picard_from_above(
-    ops: _Operator,
-    xs: np.ndarray,
-    rows: np.ndarray,
-    scen: int,
-    pbar: np.ndarray,
-    rhs_full: np.ndarray,
-    beta: np.ndarray,
+    block: sp.csc_array, p: np.ndarray, rhs: np.ndarray, beta: float
 ) -> np.ndarray:
     """Fallback for a singular system: iterate the default-set map down from full payment.
 
     Singular systems only arise when ``beta = 1`` and a group of defaulters owes everything
     to itself; the iteration from above converges to the greatest solution.
     """
-    A = ops.sparse_block_T(scen, rows)
-    p = pbar[scen, rows]
-    xd = np.ones(rows.size)
+    xd = np.ones(rhs.size)
     for _ in range(1_000_000):
-        new = np.minimum(1.0, (rhs_full[rows] + beta[scen] * (A @ xd)) / p)
-        if np.max(np.abs(new - xd)) <= 1e-15:
+        new = np.minimum(1.0, (rhs + beta * (block @ xd)) / p)
+        if np.max(np.abs(new - xd), initial=0.0) <= 1e-15:
             return new
         xd = new
     return xd
