@@ -85,8 +85,8 @@ def test_erdos_renyi_statistics() -> None:
 
 def test_gai_kapadia_window() -> None:
     # Gai & Kapadia (2010), Figure 1 (capital 4 %, interbank 20 %): contagion only in a
-    # window of mean degrees, roughly 1 to 8. Our runs (n = 1000, 200 draws) give about
-    # 0.00 at z = 0.5, 0.7 at z = 3 and 0.00 at z = 10.
+    # window of mean degrees, roughly 1 to 8. This run (n = 1000, 200 draws, seed 7) gives
+    # 0.00 at z = 0.5, 0.82 at z = 3 and 0.00 at z = 10; the assertions leave wide margins.
     r = gai_kapadia([0.5, 3.0, 10.0], n=1000, draws=200, seed=7)
     assert r.probability[0] < 0.05
     assert r.probability[1] > 0.5
