@@ -19,7 +19,8 @@ c. each surviving institution computes its leverage. Below ``min_leverage`` it d
    orders clear in the next round's step b; orders placed in the last round never clear,
    and sale proceeds are used for repayment at the next step c.
 
-All scenarios (rows of the shock and impact arrays) run together on ``(s, n, K)`` arrays.
+An institution with no assets left has leverage ``-inf`` and defaults. All scenarios (rows
+of the shock and impact arrays) run together on ``(s, n, K)`` arrays.
 """
 
 from __future__ import annotations
