@@ -151,3 +151,20 @@ def test_bad_horizon_and_factor_length() -> None:
         simulate(net, FactorPaths.flat(1, 10))
     with pytest.raises(ValueError, match="factors"):
         simulate(net, np.ones((2, 97)))  # type: ignore[arg-type]
+
+
+def test_residual_goes_to_the_listed_owners() -> None:
+    # illiquid but solvent: no cash, 100 of other assets, 1 of opex due, no market access
+    net = make_network(
+        [{"id": "owner", "kind": "private_credit_fund"},
+         {"id": "firm", "kind": "spv", "other_assets": 100.0, "operating_costs": 4.0,
+          "equity_market_access": 0.0}],
+        [{"id": "stake", "kind": "equity_stake", "investor": "owner", "issuer": "firm",
+          "amount": 10.0, "ownership": 0.8, "status": "funded", "amount_type": "drawn"}])
+    res = simulate(net, FactorPaths.flat(1, 4, base_rate=0.0), horizon="2026Q3")
+    assert res.default_quarter[0, 1] == 0
+    assert res.entity is not None and res.external_out is not None
+    # estate 100 × 50% = 50; opex 1 paid in full; 49 left: 80% to the owner
+    assert res.entity["cash"][0, 0, 0] == pytest.approx(0.8 * 49.0)
+    assert res.loss_stakes[0, 0] == pytest.approx(10.0 - 0.8 * 49.0)
+    assert res.shortfall[0, 1] == pytest.approx(0.0)

@@ -147,6 +147,7 @@ class Compiled:
     stake_holder: Array
     stake_issuer: Array
     stake_held0: Array
+    stake_ownership: Array       # share of the issuer's residual equity
     params: EngineParams = field(default_factory=EngineParams)
 
     @property
@@ -349,6 +350,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
     stake_holder: list[int] = []
     stake_issuer: list[int] = []
     stake_held0: list[float] = []
+    stake_own: list[float] = []
     chip_by_year: dict[tuple[int, int], float] = {}
 
     def spread_evenly(total: float, a: int, b: int) -> Array:
@@ -424,6 +426,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
             stake_ids.append(c.id)
             stake_holder.append(index[c.investor])
             stake_issuer.append(index[c.issuer])
+            stake_own.append(c.ownership or 0.0)
             paid_already = c.status.value == "funded" or c.amount_type.value == "drawn"
             if c.tranches:
                 fixed = np.zeros(T)
@@ -464,6 +467,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
             stake_ids.append(c.id)
             stake_holder.append(index[c.investor])
             stake_issuer.append(index[c.fund])
+            stake_own.append(-c.amount)  # resolved below: share of the fund's commitments
             called = c.amount if c.called is None else c.called
             stake_held0.append(called)
             a = max(qi(c.start, 0), 1)
@@ -483,6 +487,20 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
                 sched = spread_evenly(c.amount, a, b)
             trade.append(dict(id=c.id, kind=POWER, payer=index[c.buyer],
                               payee=index[c.supplier], fixed=sched))
+
+    # ownership of each stake: declared for equity stakes; for fund commitments the
+    # commitment over the larger of the fund's AUM and all commitments listed; scaled down
+    # where an issuer's listed owners would exceed 100%
+    own = np.array(stake_own, dtype=float)
+    iss = np.array(stake_issuer, dtype=int)
+    for i in set(iss[own < 0].tolist()):
+        m = (iss == i) & (own < 0)
+        aum = network.entities[i].assets_under_management or 0.0
+        own[m] = -own[m] / max(aum, -own[m].sum())
+    for i in set(iss.tolist()):
+        m = iss == i
+        if own[m].sum() > 1.0:
+            own[m] /= own[m].sum()
 
     K = len(trade)
     fixed = np.zeros((T, K))
@@ -564,4 +582,5 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         disburses=arr([tr.get("disburses", -1) for tr in trade], int),
         stake=arr([tr.get("stake", -1) for tr in trade], int),
         stake_ids=stake_ids, stake_holder=arr(stake_holder, int),
-        stake_issuer=arr(stake_issuer, int), stake_held0=arr(stake_held0), params=p)
+        stake_issuer=arr(stake_issuer, int), stake_held0=arr(stake_held0),
+        stake_ownership=own.reshape(len(stake_ids)), params=p)

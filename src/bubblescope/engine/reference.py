@@ -236,8 +236,16 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         p_opex, p_other, resid = list(opex), [0.0] * N, [0.0] * N
         cl_d, cl_k = [0.0] * D, [0.0] * K
 
-        def receipts(ps: list[float], pd_: list[float], pt: list[float]) -> list[float]:
+        def receipts(ps: list[float], pd_: list[float], pt: list[float],
+                     rs: list[float]) -> list[float]:
             r = [0.0] * (N + 1)
+            for i in range(N):
+                left = rs[i]
+                for e in range(E):
+                    if c.stake_issuer[e] == i:
+                        r[c.stake_holder[e]] += rs[i] * c.stake_ownership[e]
+                        left -= rs[i] * c.stake_ownership[e]
+                r[EXT] += left
             for d in range(D):
                 for j in range(N + 1):
                     r[j] += ps[d] * c.creditor_share[d, j]
@@ -250,7 +258,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             return j < N and flags[j]
 
         for _ in range(prm.max_iterations):
-            rec = receipts(p_serv, p_draw, p_trade)
+            rec = receipts(p_serv, p_draw, p_trade, resid)
             new = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
                              - full_out[i] < -prm.tolerance) for i in range(N)]
             if not any(new):
@@ -294,7 +302,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                        for k in range(K)]
             change = max([abs(a - b) for a, b in zip(n_serv, p_serv, strict=True)]
                          + [abs(a - b) for a, b in zip(n_trade, p_trade, strict=True)]
-                         + [abs(a - b) for a, b in zip(drw, p_draw, strict=True)] + [0.0])
+                         + [abs(a - b) for a, b in zip(drw, p_draw, strict=True)]
+                         + [abs((res[i] if new[i] else 0.0) - resid[i]) for i in range(N)])
             stable = new == nd and change < prm.tolerance * 1e-3
             p_serv, p_trade, p_draw = n_serv, n_trade, drw
             p_opex = [opex[i] * fr[i][1] if new[i] else opex[i] for i in range(N)]
@@ -307,7 +316,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             raise RuntimeError("reference: default loop did not converge")
 
         # settlement
-        rec = receipts(p_serv, p_draw, p_trade)
+        rec = receipts(p_serv, p_draw, p_trade, resid)
         surv = [alive[i] and not nd[i] for i in range(N)]
         new_cash = [0.0] * N
         cap_paid = [0.0] * N

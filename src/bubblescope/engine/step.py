@@ -99,6 +99,13 @@ class Layout:
         self.to_debt = Scatter.index(np.maximum(c.disburses, 0), c.n_debt, c.disburses >= 0)
         self.to_stake = Scatter.index(np.maximum(c.stake, 0), len(c.stake_ids), c.stake >= 0)
         self.to_holder = Scatter.index(c.stake_holder, N)
+        # a defaulter's residual: to the owners listed in the network, the rest external
+        listed = np.zeros(N)
+        np.add.at(listed, c.stake_issuer, c.stake_ownership)
+        self.to_owners = Scatter(
+            np.concatenate([c.stake_issuer, np.arange(N)]),
+            np.concatenate([c.stake_holder, np.full(N, N)]),
+            np.concatenate([c.stake_ownership, np.maximum(1.0 - listed, 0.0)]), N + 1)
         chip = (c.trade_kind == CHIP) & (c.payer < N)
         self.chips_to_fleet = Scatter.index(np.minimum(c.payer, N - 1) * G
                                             + np.maximum(c.chip_generation, 0), N * G, chip)
@@ -124,7 +131,7 @@ class State:
     loss_debt: Array        # (P, D) cumulative losses on each instrument
     loss_trade: Array       # (P, K) cumulative losses on trade claims
     loss_external: Array    # (P, N) losses of outside suppliers (opex, other liabilities)
-    loss_stakes: Array      # (P, E) equity written off
+    loss_stakes: Array      # (P, E) stakes written off, net of the residual received
     shortfall: Array        # (P, N) claims less distributions, booked at default
 
 
@@ -262,7 +269,7 @@ def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> d
     claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
     for iterations in range(1, p.max_iterations + 1):
         received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
-                    + lay.to_payee(pay_trade))[:, :N]
+                    + lay.to_payee(pay_trade) + lay.to_owners(residual))[:, :N]
         new_nd = nd | ((a["cash"] + received + a["raised"] + a["mrev"] - a["full_out"]
                         < -p.tolerance) & a["alive"])
         # waterfall of every defaulter on its current receipts
@@ -294,7 +301,8 @@ def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> d
         change = max(
             float(np.max(np.abs(new_service - pay_service), initial=0.0)),
             float(np.max(np.abs(new_trade - pay_trade), initial=0.0)),
-            float(np.max(np.abs(draw_now - pay_draw), initial=0.0)))
+            float(np.max(np.abs(draw_now - pay_draw), initial=0.0)),
+            float(np.max(np.abs(np.where(new_nd, res, 0.0) - residual), initial=0.0)))
         stable = bool((new_nd == nd).all()) and change < p.tolerance * 1e-3
         pay_service, pay_trade, pay_draw = new_service, new_trade, draw_now
         pay_opex = np.where(new_nd, opex * f1, opex)
@@ -368,7 +376,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                           ("claim_debt", claim_debt), ("claim_trade", claim_trade)):
             arr[rows] = out[name]
         received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
-                    + lay.to_payee(pay_trade))
+                    + lay.to_payee(pay_trade) + lay.to_owners(residual))
 
     # 4. settlement
     survivors = alive & ~nd
@@ -382,7 +390,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                    + (pay_trade * ext_payer).sum(axis=1)
                    + np.where(nd, noncash, 0.0).sum(axis=1))
     external_out = (received[:, N] + dead_in + pay_opex.sum(axis=1) + pay_other.sum(axis=1)
-                    + capex_paid.sum(axis=1) + residual.sum(axis=1))
+                    + capex_paid.sum(axis=1))
 
     # losses of this quarter's defaulters
     loss_d = np.zeros_like(service)
@@ -422,7 +430,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     contrib_k = pay_trade * (lay.is_kind[TRANCHE] | lay.is_kind[CALL])[None, :]
     st.stakes = st.stakes + lay.to_stake(contrib_k)
     issuer_dead = nd[:, c.stake_issuer]
-    st.loss_stakes += np.where(issuer_dead, st.stakes, 0.0)
+    recovered = residual[:, c.stake_issuer] * c.stake_ownership[None, :]
+    st.loss_stakes += np.where(issuer_dead, st.stakes - recovered, 0.0)
     st.stakes = np.where(issuer_dead, 0.0, st.stakes)
     for arr in ("gpu_book", "fixed_book", "other_assets", "other_liabilities"):
         setattr(st, arr, np.where(nd, 0.0, getattr(st, arr)))
