@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 
 from ..io.errors import InputError
-from . import analytics_cmds, data_cmds, network_cmds
+from . import analytics_cmds, data_cmds, network_cmds, scenario_cmds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Map the financial web behind the AI build-out and stress-test it.")
 app.add_typer(data_cmds.data_app, name="data")
+app.add_typer(scenario_cmds.scenario_app, name="scenario")
 app.command("validate")(network_cmds.validate)
 app.command("schema")(network_cmds.schema)
 app.command("facts")(network_cmds.facts)

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from ..analytics.summary import summarise
-from ..data import bundled_networks
+from ..data import bundled_networks, bundled_scenarios
 from ..io.errors import InputError
 from ..io.load import load_network
 from ..io.save import save_network
+from ..io.scenario_load import load_scenario
 from .render import console, table
 from .summary_view import print_entity, print_summary
 
@@ -20,15 +21,25 @@ data_app = typer.Typer(no_args_is_help=True, help="Bundled networks and scenario
 
 @data_app.command("list")
 def list_() -> None:
-    """List bundled networks."""
+    """List bundled networks and scenario presets."""
     rows = []
     for name, path in bundled_networks().items():
         net = load_network(path)
         rows.append(("network", name, str(net.as_of), len(net.entities), len(net.contracts),
                      net.description or ""))
+    for name, path in bundled_scenarios().items():
+        scenario = load_scenario(path)
+        rows.append(("scenario", name, "", "", "", _first_sentence(scenario.description)))
     console.print(table("Bundled data", ["type", "name", "as of", "entities", "contracts",
                                          "description"], rows,
                         numeric=["entities", "contracts"]))
+
+
+def _first_sentence(text: str | None) -> str:
+    if not text:
+        return ""
+    head, dot, _ = text.partition(". ")
+    return head + (dot.strip() if dot else "")
 
 
 @data_app.command("show")

@@ -17,3 +17,16 @@ def bundled_networks() -> dict[str, Path]:
             if p.is_dir() or p.suffix in (".yaml", ".yml"):
                 out[p.stem if p.is_file() else p.name] = p
     return out
+
+
+SCENARIOS_DIR = DATA_DIR / "scenarios"
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Name → path of every bundled scenario preset (``data/scenarios/NAME.yaml``)."""
+    out: dict[str, Path] = {}
+    if SCENARIOS_DIR.is_dir():
+        for p in sorted(SCENARIOS_DIR.iterdir()):
+            if p.is_file() and p.suffix in (".yaml", ".yml"):
+                out[p.stem] = p
+    return out

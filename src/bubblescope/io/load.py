@@ -3,7 +3,6 @@ collecting every problem with its file, line and field."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from ..model.network import Network
 from .csv_tables import is_csv_folder, read_csv_folder
 from .errors import InputError, InputIssue
 from .facts import fact_ids
+from .located import validation_issues
 from .reading import read_text
 from .sources import ItemOrigin, SourceMap
 from .yaml_source import parse_yaml
@@ -138,32 +138,10 @@ def _read_yaml_sources(path: Path) -> tuple[dict[str, Any], SourceMap]:
 
 def _validation_issues(exc: ValidationError, data: dict[str, Any],
                        smap: SourceMap) -> list[InputIssue]:
-    issues = []
-    for err in exc.errors(include_url=False):
-        loc = _strip_tag(tuple(err["loc"]), data)
-        msg = _message(err)
-        named = _FIELD_PREFIX.match(msg)
-        if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
-            loc = loc + ("kind",)
-        if named and err["type"] == "value_error":
-            loc = loc + _split_field(named[1])
-            msg = msg[named.end():]
-        file, line, label = smap.locate(loc, data)
-        issues.append(InputIssue(file, line, label or None, msg))
-    return issues
-
-
-_FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?): ")
-
-
-def _split_field(text: str) -> tuple[Any, ...]:
-    out: list[Any] = []
-    for part in text.split("."):
-        name, _, idx = part.partition("[")
-        out.append(name)
-        if idx:
-            out.append(int(idx.rstrip("]")))
-    return tuple(out)
+    return validation_issues(
+        exc, data, smap, strip=_strip_tag,
+        tag_message="contract `kind` missing or unknown; expected one of "
+                    + ", ".join(CONTRACT_CLASSES))
 
 
 def _strip_tag(loc: tuple[Any, ...], data: dict[str, Any]) -> tuple[Any, ...]:
@@ -171,34 +149,6 @@ def _strip_tag(loc: tuple[Any, ...], data: dict[str, Any]) -> tuple[Any, ...]:
     if len(loc) >= 3 and loc[0] == "contracts" and loc[2] in CONTRACT_CLASSES:
         return loc[:2] + loc[3:]
     return loc
-
-
-def _message(err: dict[str, Any]) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required field is missing"
-    if kind in ("union_tag_not_found", "union_tag_invalid"):
-        return "contract `kind` missing or unknown; expected one of " + ", ".join(CONTRACT_CLASSES)
-    msg = err["msg"].removeprefix("Value error, ")
-    ctx = err.get("ctx") or {}
-    if kind == "finite_number":
-        msg = "expected a finite number"
-    elif kind == "greater_than_equal":
-        msg = f"expected a number ≥ {ctx.get('ge')}"
-    elif kind == "less_than_equal":
-        msg = f"expected a number ≤ {ctx.get('le')}"
-    elif kind == "greater_than":
-        msg = f"expected a number > {ctx.get('gt')}"
-    elif kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
-        msg = "expected a number"
-    else:
-        msg = msg.replace("Input should be", "expected")
-    value = err.get("input")
-    if not isinstance(value, dict | list) and kind not in ("model_type",):
-        msg += f" (got {value!r})"
-    return msg
 
 
 def _problem_issue(p: Problem, data: dict[str, Any], smap: SourceMap) -> InputIssue:
