@@ -10,7 +10,7 @@ and measured on every basis (a leg absent on a basis makes the round trip 0 ther
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,61 @@ def rotate_cycle(cycle: Sequence[str], anchors: Sequence[str] = DEFAULT_ANCHORS)
     return tuple(nodes[i:] + nodes[:i])
 
 
+def simple_cycles(g: Any, length_bound: int) -> Iterator[list[Any]]:
+    """Every simple directed cycle of ``g`` with at most ``length_bound`` nodes, once each.
+
+    A bounded Johnson-style search: nodes are ordered by total degree (hubs first) and each
+    cycle is found from its earliest node ``s`` only, by a depth-first search restricted to
+    later nodes and pruned with a reverse breadth-first search from ``s`` (a node is entered
+    only if it can still get back to ``s`` within the bound). Hubs first keeps the later
+    searches small. Gives the same cycles as ``networkx.simple_cycles(g, length_bound)``,
+    many times faster on large graphs. Self-loops are ignored.
+
+    >>> import networkx as nx
+    >>> sorted(sorted(c) for c in simple_cycles(nx.DiGraph([(1, 2), (2, 1), (2, 3), (3, 1)]), 3))
+    [[1, 2], [1, 2, 3]]
+    """
+    nodes = sorted(g.nodes, key=lambda n: (-(g.in_degree(n) + g.out_degree(n)), str(n)))
+    idx = {n: i for i, n in enumerate(nodes)}
+    succ = [[idx[v] for v in g.successors(n) if v != n] for n in nodes]
+    pred = [[idx[u] for u in g.predecessors(n) if u != n] for n in nodes]
+    for s in range(len(nodes)):
+        back = {s: 0}  # hops from a node back to s, through nodes after s
+        frontier = [s]
+        for d in range(1, length_bound):
+            nxt = []
+            for v in frontier:
+                for u in pred[v]:
+                    if u > s and u not in back:
+                        back[u] = d
+                        nxt.append(u)
+            frontier = nxt
+            if not frontier:
+                break
+        if len(back) == 1:
+            continue
+        path = [s]
+        on_path = {s}
+        stack = [iter(succ[s])]
+        while stack:
+            for v in stack[-1]:
+                if v == s:
+                    yield [nodes[i] for i in path]
+                    continue
+                if v in on_path:
+                    continue
+                b = back.get(v)
+                if b is None or len(path) + b > length_bound:
+                    continue
+                path.append(v)
+                on_path.add(v)
+                stack.append(iter(succ[v]))
+                break
+            else:
+                stack.pop()
+                on_path.discard(path.pop())
+
+
 def _graphs(flows: pd.DataFrame, measure: str, flow_types: Sequence[str]) -> dict[str, Any]:
     return {b: flow_graph(flows, b, measure=measure, flow_types=flow_types) for b in BASES}
 
@@ -114,8 +169,6 @@ def find_cycles(net: Network | pd.DataFrame, *, length_bound: int = 5,
     >>> find_cycles(net).to_records()[0]["amount"]["ceiling"]
     2.0
     """
-    import networkx as nx
-
     if length_bound < 2:
         raise ValueError(f"length_bound: expected at least 2, got {length_bound}")
     if max_cycles < 1:
@@ -124,27 +177,25 @@ def find_cycles(net: Network | pd.DataFrame, *, length_bound: int = 5,
     flows = money_flows(net) if isinstance(net, Network) else net
     graphs = _graphs(flows, measure, flow_types)
     g = graphs["ceiling"]
+    weights = {b: {(u, v): d["weight"] for u, v, d in graphs[b].edges(data=True)}
+               for b in BASES}
+    labels = {(u, v): "+".join(sorted(d["by_type"], key=lambda t: (-d["by_type"][t], t)))
+              for u, v, d in g.edges(data=True)}
     rows: list[dict[str, Any]] = []
     truncated = False
-    for cyc in nx.simple_cycles(g, length_bound=length_bound):
+    for cyc in simple_cycles(g, length_bound):
         if len(rows) >= max_cycles:
             truncated = True
             break
         nodes = rotate_cycle(cyc, anchors)
         legs = list(zip(nodes, nodes[1:] + nodes[:1], strict=True))
-        amounts = {}
-        for b in BASES:
-            gb = graphs[b]
-            amounts[b] = min((gb.edges[u, v]["weight"] if gb.has_edge(u, v) else 0.0)
-                             for u, v in legs)
+        amounts = {b: min(weights[b].get(e, 0.0) for e in legs) for b in BASES}
         if amounts["ceiling"] < min_amount:
             continue
-        types = []
-        for u, v in legs:
-            by_type = g.edges[u, v]["by_type"]
-            types.append("+".join(sorted(by_type, key=lambda t: (-by_type[t], t))))
-        rows.append({"entities": nodes, "length": len(nodes), "flow_types": tuple(types),
-                     "legs": tuple(g.edges[u, v]["weight"] for u, v in legs), **amounts})
+        w = weights["ceiling"]
+        rows.append({"entities": nodes, "length": len(nodes),
+                     "flow_types": tuple(labels[e] for e in legs),
+                     "legs": tuple(w[e] for e in legs), **amounts})
     table = pd.DataFrame(rows, columns=["entities", "length", "flow_types", "legs", *BASES])
     if len(table):
         table = table.sort_values(["ceiling", "length"], ascending=[False, True],
@@ -195,35 +246,45 @@ def vendor_financed_share(net: Network | pd.DataFrame, basis: str = "committed",
     col = amount_column(check_basis(basis), measure)
     live = flows[flows[col] > 0]
     sales = live[live["flow_type"].isin(["chip_purchase", "compute_purchase"])]
-    fin = live[live["flow_type"].isin(FINANCING_FLOW_TYPES)]
-    funds: dict[str, set[str]] = {}
-    for s, t in zip(fin["source"], fin["target"], strict=True):
-        funds.setdefault(s, set()).add(t)
-    by_vendor = sales.groupby(["target", "source"])[col].sum()
-    candidates = (set(vendors) if vendors is not None
-                  else {v for v in sales["target"].unique() if v in funds})
-    rows = []
-    for v in sorted(candidates):
-        if v not in by_vendor.index.get_level_values(0):
-            rows.append({"vendor": v, "sales": 0.0, "from_direct": 0.0, "from_indirect": 0.0,
-                         "financed_sales": 0.0, "share": np.nan, "direct_share": np.nan,
-                         "customers": ()})
-            continue
-        per_customer = by_vendor.loc[v]
-        direct = funds.get(v, set())
-        indirect = {c for x in direct for c in funds.get(x, set())} - direct - {v}
-        d = float(per_customer[per_customer.index.isin(list(direct))].sum())
-        i = float(per_customer[per_customer.index.isin(list(indirect))].sum())
-        total = float(per_customer.sum())
-        financed = per_customer[per_customer.index.isin(list(direct | indirect))]
-        rows.append({"vendor": v, "sales": total, "from_direct": d, "from_indirect": i,
-                     "financed_sales": d + i, "share": (d + i) / total if total else np.nan,
-                     "direct_share": d / total if total else np.nan,
-                     "customers": tuple(financed.sort_values(ascending=False).index)})
-    out = pd.DataFrame(rows, columns=["vendor", "sales", "from_direct", "from_indirect",
-                                      "financed_sales", "share", "direct_share", "customers"])
-    return out.sort_values("financed_sales", ascending=False, kind="stable").reset_index(
-        drop=True)
+    sales = sales.groupby(["target", "source"], as_index=False)[col].sum().rename(
+        columns={"target": "vendor", "source": "customer", col: "amount"})
+    fin = live[live["flow_type"].isin(FINANCING_FLOW_TYPES)][["source", "target"]]
+    fin = fin.drop_duplicates()
+    direct = fin.rename(columns={"source": "vendor", "target": "customer"})
+    two = fin.merge(fin, left_on="target", right_on="source", suffixes=("", "_2"))
+    indirect = two[["source", "target_2"]].rename(
+        columns={"source": "vendor", "target_2": "customer"}).drop_duplicates()
+    indirect = indirect[indirect["vendor"] != indirect["customer"]]
+    direct["direct"] = True
+    indirect["indirect"] = True
+    s = sales.merge(direct, on=["vendor", "customer"], how="left").merge(
+        indirect, on=["vendor", "customer"], how="left")
+    s["direct"] = s["direct"].astype("boolean").fillna(False).astype(bool)
+    s["indirect"] = s["indirect"].astype("boolean").fillna(False).astype(bool) & ~s["direct"]
+    if vendors is not None:
+        keep = list(vendors)
+    else:
+        keep = sorted(set(sales["vendor"]) & set(fin["source"]))
+    s = s[s["vendor"].isin(keep)]
+    s["from_direct"] = s["amount"].where(s["direct"], 0.0)
+    s["from_indirect"] = s["amount"].where(s["indirect"], 0.0)
+    grouped = s.groupby("vendor").agg(sales=("amount", "sum"),
+                                      from_direct=("from_direct", "sum"),
+                                      from_indirect=("from_indirect", "sum"))
+    grouped = grouped.reindex(keep, fill_value=0.0)
+    financed = s[s["direct"] | s["indirect"]].sort_values(
+        ["vendor", "amount"], ascending=[True, False], kind="stable")
+    customers = financed.groupby("vendor")["customer"].agg(tuple)
+    out = grouped.reset_index().rename(columns={"index": "vendor"})
+    out["financed_sales"] = out["from_direct"] + out["from_indirect"]
+    total = out["sales"].where(out["sales"] > 0)
+    out["share"] = out["financed_sales"] / total
+    out["direct_share"] = out["from_direct"] / total
+    out["customers"] = [customers.get(v, ()) for v in out["vendor"]]
+    out = out[["vendor", "sales", "from_direct", "from_indirect", "financed_sales", "share",
+               "direct_share", "customers"]]
+    return out.sort_values(["financed_sales", "vendor"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -258,10 +319,8 @@ class CycleSignificance:
 
 
 def _count_and_dollars(g: Any, length_bound: int, cap: int) -> tuple[int, float]:
-    import networkx as nx
-
     n, dollars = 0, 0.0
-    for cyc in nx.simple_cycles(g, length_bound=length_bound):
+    for cyc in simple_cycles(g, length_bound):
         legs = zip(cyc, cyc[1:] + cyc[:1], strict=True)
         dollars += min(g.edges[u, v]["weight"] for u, v in legs)
         n += 1

@@ -196,7 +196,7 @@ def hubs(net: Network | pd.DataFrame, basis: str = "committed", *, measure: str 
     ``in_strength``/``out_strength`` are dollars received/paid (USD bn). PageRank uses
     dollars as edge weights. Betweenness treats a link of ``w`` dollars as a path of length
     ``1 / w`` (strong links are short); it is exact up to ``exact_limit`` entities and sampled
-    from ``betweenness_k`` sources (default 64) above that. Contingent flows (guarantees) are
+    from ``betweenness_k`` sources (default 32) above that. Contingent flows (guarantees) are
     left out unless ``flow_types`` names them.
 
     Returns
@@ -217,7 +217,7 @@ def hubs(net: Network | pd.DataFrame, basis: str = "committed", *, measure: str 
         d["distance"] = 1.0 / d["weight"] if d["weight"] > 0 else float("inf")
     pr = nx.pagerank(g, weight="weight")
     n = g.number_of_nodes()
-    k = betweenness_k if betweenness_k is not None else (None if n <= exact_limit else 64)
+    k = betweenness_k if betweenness_k is not None else (None if n <= exact_limit else 32)
     if k is not None:
         k = min(k, n)
     bc = nx.betweenness_centrality(g, k=k, weight="distance", seed=seed, normalized=True)

@@ -129,7 +129,24 @@ def exposure_edges(net: Network, basis: str = "committed") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _spv_index(net: Network) -> dict[tuple[str, str], list[ContractBase]]:
+    """Live contracts by (role, entity): securitisations by issuer, leases by lessor,
+    compute contracts by seller."""
+    out: dict[tuple[str, str], list[ContractBase]] = defaultdict(list)
+    for c in net.contracts:
+        if c.status == Status.cancelled:
+            continue
+        if isinstance(c, Securitisation):
+            out[("issuer", c.issuer)].append(c)
+        elif isinstance(c, Lease):
+            out[("lessor", c.lessor)].append(c)
+        elif isinstance(c, ComputeContract):
+            out[("seller", c.seller)].append(c)
+    return out
+
+
 def _spv_targets(net: Network, spv: str, basis: str, index: dict[str, ContractBase],
+                 roles: dict[tuple[str, str], list[ContractBase]],
                  ) -> list[tuple[str, float, str | None]]:
     """(obligor, weight, asset) for an SPV, following the rule in the module docs."""
 
@@ -138,24 +155,20 @@ def _spv_targets(net: Network, spv: str, basis: str, index: dict[str, ContractBa
         return b[basis] if b[basis] > 0 else b["ceiling"]
 
     pool: list[tuple[str, float, str | None]] = []
-    for c in net.contracts:
-        if isinstance(c, Securitisation) and c.issuer == spv and c.status != Status.cancelled:
-            for ref in c.pool:
-                p = index.get(ref)
-                if p is None:
-                    continue
-                obligor = _obligor_of(p)
-                if obligor and obligor != spv:
-                    pool.append((obligor, amount(p), getattr(p, "asset", None)))
+    for c in roles.get(("issuer", spv), []):
+        for ref in c.pool:  # type: ignore[attr-defined]
+            p = index.get(ref)
+            if p is None:
+                continue
+            obligor = _obligor_of(p)
+            if obligor and obligor != spv:
+                pool.append((obligor, amount(p), getattr(p, "asset", None)))
     if pool:
         return pool
-    leases = [(c.lessee, amount(c), c.asset) for c in net.contracts
-              if isinstance(c, Lease) and c.lessor == spv and c.status != Status.cancelled]
+    leases = [(c.lessee, amount(c), c.asset) for c in roles.get(("lessor", spv), [])]
     if leases:
         return leases
-    buyers = [(c.buyer, amount(c), None) for c in net.contracts
-              if isinstance(c, ComputeContract) and c.seller == spv
-              and c.status != Status.cancelled]
+    buyers = [(c.buyer, amount(c), None) for c in roles.get(("seller", spv), [])]
     if buyers:
         return buyers
     parent = net.entity(spv).parent
@@ -256,10 +269,9 @@ def look_through(net: Network, basis: str = "committed", *,
     # direct claims: source -> [(target, amount, reconstructed, asset)]
     claims: dict[str, list[tuple[str, float, bool, str | None]]] = defaultdict(list)
     grouped = edges.groupby(["source", "target"], sort=False).agg(
-        amount=("amount", "sum"), asset=("asset", "first"))
-    for (s, t), row in grouped.iterrows():
-        asset = row["asset"] if isinstance(row["asset"], str) else None
-        claims[s].append((t, float(row["amount"]), False, asset))
+        amount=("amount", "sum"), asset=("asset", "first")).reset_index()
+    for s, t, amount, asset in grouped.itertuples(index=False):
+        claims[s].append((t, float(amount), False, asset if isinstance(asset, str) else None))
     inflow = edges.groupby("target")["amount"].sum().to_dict()
 
     funds = [e for e, k in kinds.items() if k in FUND_KINDS]
@@ -303,9 +315,11 @@ def look_through(net: Network, basis: str = "committed", *,
             out.append((f, kept, False, None))  # unallocated money stays with the fund
         if out:
             transitions[f] = out
+    roles = _spv_index(net)
     for e, k in kinds.items():
         if k == EntityKind.spv:
-            out = [(t, w, False, asset) for t, w, asset in _spv_targets(net, e, basis, index)
+            out = [(t, w, False, asset)
+                   for t, w, asset in _spv_targets(net, e, basis, index, roles)
                    if w > 0 and t != e]
             if out:
                 transitions[e] = out
@@ -331,23 +345,33 @@ def look_through(net: Network, basis: str = "committed", *,
     pt = [p for p in nodes if p in transitions]
     ppos = {p: i for i, p in enumerate(pt)}
     m = len(pt)
-    q_rows, q_cols, q_vals = [], [], []
-    r_rows, r_cols, r_vals = [], [], []
+    # one entry per pass-through link, then doubled for the two flags with numpy
+    src_l, tgt_l, w_l, rec_l, to_q = [], [], [], [], []
     for p in pt:
         outs = transitions[p]
         total = sum(a for _, a, _, _ in outs)
-        for flag in (0, 1):
-            for t, a, rec, _ in outs:
-                f2 = 1 if (flag or rec) else 0
-                w = a / total
-                if t in ppos and t != p:
-                    q_rows.append(ppos[p] + flag * m)
-                    q_cols.append(ppos[t] + f2 * m)
-                    q_vals.append(w)
-                else:
-                    r_rows.append(ppos[p] + flag * m)
-                    r_cols.append(pos[t] + f2 * n)
-                    r_vals.append(w)
+        for t, a, rec, _ in outs:
+            src_l.append(ppos[p])
+            internal = t in ppos and t != p
+            tgt_l.append(ppos[t] if internal else pos[t])
+            to_q.append(internal)
+            w_l.append(a / total)
+            rec_l.append(rec)
+    src_a = np.asarray(src_l, dtype=np.int64)
+    tgt_a = np.asarray(tgt_l, dtype=np.int64)
+    w_a = np.asarray(w_l, dtype=float)
+    rec_a = np.asarray(rec_l, dtype=bool)
+    q_mask = np.asarray(to_q, dtype=bool)
+    q_rows, q_cols, q_vals, r_rows, r_cols, r_vals = [], [], [], [], [], []
+    for flag in (0, 1):
+        f2 = (rec_a | bool(flag)).astype(np.int64)
+        rows_f = src_a + flag * m
+        q_rows.append(rows_f[q_mask])
+        q_cols.append((tgt_a + f2 * m)[q_mask])
+        q_vals.append(w_a[q_mask])
+        r_rows.append(rows_f[~q_mask])
+        r_cols.append((tgt_a + f2 * n)[~q_mask])
+        r_vals.append(w_a[~q_mask])
     h = len(holder_ids)
     x_p = np.zeros((h, 2 * m))
     x_a = np.zeros((h, 2 * n))
@@ -362,8 +386,12 @@ def look_through(net: Network, basis: str = "committed", *,
                 x_a[i, pos[t] + f2 * n] += a
     ultimate = x_a
     if m and h:
-        q = sp.csc_array((q_vals, (q_rows, q_cols)), shape=(2 * m, 2 * m))
-        r = sp.csr_array((r_vals, (r_rows, r_cols)), shape=(2 * m, 2 * n))
+        q = sp.csc_array((np.concatenate(q_vals), (np.concatenate(q_rows),
+                                                   np.concatenate(q_cols))),
+                         shape=(2 * m, 2 * m))
+        r = sp.csr_array((np.concatenate(r_vals), (np.concatenate(r_rows),
+                                                   np.concatenate(r_cols))),
+                         shape=(2 * m, 2 * n))
         lhs = (sp.identity(2 * m, format="csc") - q).T.tocsc()
         y = spla.spsolve(lhs, x_p.T)
         y = np.asarray(y).reshape(2 * m, h).T
@@ -373,12 +401,10 @@ def look_through(net: Network, basis: str = "committed", *,
     keep = np.flatnonzero(np.abs(total).sum(axis=0) > 0)
     matrix = pd.DataFrame(total[:, keep], index=pd.Index(holder_ids, name="holder"),
                           columns=pd.Index([nodes[j] for j in keep], name="obligor"))
-    rows = []
-    for i, hid in enumerate(holder_ids):
-        for j in np.flatnonzero(total[i] > 1e-12):
-            rows.append({"holder": hid, "obligor": nodes[j], "amount": float(total[i, j]),
-                         "reconstructed_amount": float(rec_part[i, j])})
-    table = pd.DataFrame(rows, columns=["holder", "obligor", "amount", "reconstructed_amount"])
+    ii, jj = np.nonzero(total > 1e-12)
+    table = pd.DataFrame({"holder": np.asarray(holder_ids, dtype=object)[ii],
+                          "obligor": np.asarray(nodes, dtype=object)[jj],
+                          "amount": total[ii, jj], "reconstructed_amount": rec_part[ii, jj]})
     table["reconstructed"] = table["reconstructed_amount"] > 1e-9
     table = table.sort_values(["holder", "amount"], ascending=[True, False],
                               kind="stable").reset_index(drop=True)
@@ -475,11 +501,6 @@ def _remaining(c: ContractBase, basis: str, as_of: dt.date) -> float:
     return amount * remaining_fraction(c, as_of)
 
 
-def _borrows(c: ContractBase, eid: str) -> bool:
-    return ((isinstance(c, Loan | CreditFacility) and c.borrower == eid)
-            or (isinstance(c, Bond) and c.issuer == eid))
-
-
 def off_balance_sheet(net: Network, basis: str = "committed", *,
                       entities: Sequence[str] | None = None) -> pd.DataFrame:
     """What each giant owes off its balance sheet, beside its on-balance-sheet debt (USD bn).
@@ -496,35 +517,35 @@ def off_balance_sheet(net: Network, basis: str = "committed", *,
     kinds = {e.id: e.kind for e in net.entities}
     ids = list(entities) if entities is not None else [
         e.id for e in net.entities if e.kind in GIANT_KINDS]
-    rows = []
-    for eid in ids:
-        e = net.entity(eid)
-        r = {"entity": eid, "spv_lease_rent": 0.0, "other_lease_rent": 0.0,
-             "guarantees": 0.0, "residual_value_guarantees": 0.0,
-             "compute_commitments": 0.0, "chip_commitments": 0.0}
-        debt = e.debt
-        for c in net.contracts:
-            if c.status == Status.cancelled:
-                continue
-            live = basis_amounts(c)[basis] > 0
-            if isinstance(c, Lease) and c.lessee == eid and live:
+    keys = ("spv_lease_rent", "other_lease_rent", "guarantees", "residual_value_guarantees",
+            "compute_commitments", "chip_commitments")
+    ledger = {eid: dict.fromkeys(keys, 0.0) for eid in ids}
+    debt = {eid: net.entity(eid).debt for eid in ids}
+    for c in net.contracts:
+        if c.status == Status.cancelled:
+            continue
+        if isinstance(c, Lease) and c.lessee in ledger:
+            if basis_amounts(c)[basis] > 0:
                 key = "spv_lease_rent" if kinds.get(c.lessor) == EntityKind.spv else \
                     "other_lease_rent"
-                r[key] += _remaining(c, basis, net.as_of)
-                r["residual_value_guarantees"] += c.residual_value_guarantee
-            elif isinstance(c, Guarantee) and c.guarantor == eid:
-                r["guarantees"] += basis_amounts(c)[basis]
-            elif isinstance(c, ComputeContract) and c.buyer == eid:
-                r["compute_commitments"] += _remaining(c, basis, net.as_of)
-            elif isinstance(c, ChipPurchase) and c.buyer == eid:
-                r["chip_commitments"] += _remaining(c, basis, net.as_of)
-            elif _borrows(c, eid):
-                debt += basis_amounts(c)[basis]
-        r["off_balance_sheet"] = sum(r[k] for k in (
-            "spv_lease_rent", "other_lease_rent", "guarantees", "residual_value_guarantees",
-            "compute_commitments", "chip_commitments"))
-        r["on_balance_sheet_debt"] = debt
-        r["off_to_on"] = r["off_balance_sheet"] / debt if debt > 0 else np.nan
+                ledger[c.lessee][key] += _remaining(c, basis, net.as_of)
+                ledger[c.lessee]["residual_value_guarantees"] += c.residual_value_guarantee
+        elif isinstance(c, Guarantee) and c.guarantor in ledger:
+            ledger[c.guarantor]["guarantees"] += basis_amounts(c)[basis]
+        elif isinstance(c, ComputeContract) and c.buyer in ledger:
+            ledger[c.buyer]["compute_commitments"] += _remaining(c, basis, net.as_of)
+        elif isinstance(c, ChipPurchase) and c.buyer in ledger:
+            ledger[c.buyer]["chip_commitments"] += _remaining(c, basis, net.as_of)
+        elif isinstance(c, Loan | CreditFacility) and c.borrower in debt:
+            debt[c.borrower] += basis_amounts(c)[basis]
+        elif isinstance(c, Bond) and c.issuer in debt:
+            debt[c.issuer] += basis_amounts(c)[basis]
+    rows = []
+    for eid in ids:
+        r = {"entity": eid, **ledger[eid]}
+        r["off_balance_sheet"] = sum(ledger[eid].values())
+        r["on_balance_sheet_debt"] = debt[eid]
+        r["off_to_on"] = r["off_balance_sheet"] / debt[eid] if debt[eid] > 0 else np.nan
         rows.append(r)
     out = pd.DataFrame(rows)
     if len(out):
