@@ -69,6 +69,9 @@ CASES = [
      "has 6 values; the scenario covers 8 quarters"),
     ("CSV column missing", "column: resale", "column: value", "paths.csv", 1, "value",
      "no column 'value'"),
+    ("scaled of an undeclared series", "column: resale}",
+     "column: resale}\n    H100: {shape: scaled, of: gpu_resale.B200, by: 0.4}", "s.yaml", 11,
+     "factors.gpu_resale", "H100 scales 'gpu_resale.B200', which must be another declared"),
     ("bad shock kind", "kind: default", "kind: explode", "s.yaml", 19, "shocks[0].kind",
      "expected {kind: NAME, ...} with NAME one of revenue_drop, default"),
 ]

@@ -11,7 +11,13 @@ import pytest
 from bubblescope import load_network
 from bubblescope.io.facts import fact_ids
 from bubblescope.io.scenario_load import load_scenario
-from bubblescope.scenarios import factor_series, generate, generate_run, preset_names
+from bubblescope.scenarios import (
+    factor_series,
+    generate,
+    generate_run,
+    preset_names,
+    reference_problems,
+)
 
 PRESETS = ["baseline", "slow", "refuted", "gpu-doom-loop", "power-crunch", "rate-shock",
            "guarantee", "supply-bottleneck"]
@@ -67,6 +73,12 @@ def test_guarantee_extends_slow_and_names_real_contracts():
     assert guarantee.guarantor in {e.id for e in net.entities}
     assert set(guarantee.contracts) <= {c.id for c in net.contracts}
     assert "hyperion_bonds" in guarantee.contracts
+    for name in PRESETS:
+        assert reference_problems(load_scenario(name), net) == [], name
+    bad = load_scenario("guarantee").model_copy(deep=True)
+    bad.policies.guarantee.contracts = ["hyperion_bonds", "nope"]
+    assert reference_problems(bad, net) == [
+        "policies.guarantee.contracts[1]: no contract 'nope' in network 'ai-2025'"]
 
 
 def test_data_list_shows_scenarios(cli):

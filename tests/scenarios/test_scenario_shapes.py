@@ -129,3 +129,16 @@ def test_bad_generation_arguments():
         generate(scen({}), paths=0, quarters=4)
     with pytest.raises(ValueError, match="path_offset"):
         generate(scen({}), paths=1, quarters=4, path_offset=-1)
+
+
+def test_scaled_series_follows_its_reference_through_noise_and_jumps():
+    s = scen({"gpu_resale": {
+        "default": {"shape": "exponential", "growth": -0.3,
+                    "noise": {"kind": "log_ou", "volatility": 0.2}},
+        "H100": {"shape": "scaled", "of": "gpu_resale.default", "by": 0.4}}},
+        releases=[{"name": "X1", "date": 3, "resale_step": 0.25}])
+    f = generate(s, paths=20, quarters=10, seed=9)
+    np.testing.assert_allclose(f.gpu_resale["H100"], 0.4 * f.gpu_resale["default"], rtol=1e-12)
+    with pytest.raises(ValueError, match="must be another declared series"):
+        scen({"gpu_resale": {"default": 1.0,
+                             "H100": {"shape": "scaled", "of": "gpu_resale.B200", "by": 1}}})

@@ -9,7 +9,7 @@ per Monte Carlo path.
 Examples
 --------
 >>> s = Scenario.model_validate({"name": "flat", "factors": {"ai_demand": 1.0}})
->>> s.factors["ai_demand"].base.shape
+>>> s.factors.ai_demand.base.shape
 'constant'
 """
 
@@ -407,6 +407,23 @@ class CsvColumn(Strict):
         return f"csv {self.file}" + (f" [{self.column}]" if self.column else "")
 
 
+class Scaled(Strict):
+    """Another series times a factor: ``{shape: scaled, of: gpu_resale.default, by: 0.4}``.
+
+    It follows that series' noise and jumps exactly (e.g. an older GPU generation's resale
+    value as a fixed fraction of the newest one's).
+    """
+
+    shape: Literal["scaled"] = Field(description="Shape name.",
+                                     json_schema_extra=_unit("text"))
+    of: str = Field(description="Series followed (``ai_demand``, ``gpu_resale.default``, …).",
+                    json_schema_extra=_unit("series name"))
+    by: Param = _par("Multiplier.", unit="ratio")
+
+    def describe(self) -> str:
+        return f"{param_text(self.by)} × {self.of}"
+
+
 def _shape_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         name = value.get("shape")
@@ -418,12 +435,12 @@ def _shape_tag(value: Any) -> str | None:
 
 SHAPE_CLASSES: dict[str, type[Strict]] = {
     "constant": Constant, "piecewise": Piecewise, "exponential": Exponential,
-    "logistic": Logistic, "csv": CsvColumn}
+    "logistic": Logistic, "csv": CsvColumn, "scaled": Scaled}
 
 Shape = Annotated[
     Annotated[Constant, Tag("constant")] | Annotated[Piecewise, Tag("piecewise")]
     | Annotated[Exponential, Tag("exponential")] | Annotated[Logistic, Tag("logistic")]
-    | Annotated[CsvColumn, Tag("csv")],
+    | Annotated[CsvColumn, Tag("csv")] | Annotated[Scaled, Tag("scaled")],
     Discriminator(_shape_tag, custom_error_type="invalid_shape",
                   custom_error_message="expected {shape: NAME, ...} with NAME one of "
                                        + ", ".join(SHAPE_CLASSES)),
@@ -783,6 +800,16 @@ class Scenario(Strict):
                 and self.power.gap is not None:
             raise ValueError("power.gap: set either power.gap or factors.power_availability, "
                              "not both")
+        specs = self.series_specs()
+        for name, spec in specs.items():
+            if isinstance(spec.base, Scaled):
+                other = specs.get(spec.base.of)
+                if other is None or isinstance(other.base, Scaled) or spec.base.of == name:
+                    head = "power" if name == "power.gap" else "factors." + name.split(".")[0]
+                    raise ValueError(
+                        f"{head}: {name} scales {spec.base.of!r}, which must be another "
+                        "declared series that is not itself scaled; declared: "
+                        + ", ".join(specs))
         if self.correlation is not None:
             noisy = set(self.noisy_series())
             for i, name in enumerate(self.correlation.series):
@@ -842,6 +869,6 @@ __all__ = [
     "Constant", "Correlation", "CsvColumn", "DefaultShock", "Dist", "Exponential",
     "FactorSpec", "Factors", "GovernmentGuarantee", "LogNormal", "Logistic", "Noise",
     "Normal", "Param", "Piecewise", "Policies", "Power", "Release", "ReleaseCycle",
-    "RevenueShock", "Scenario",
+    "RevenueShock", "Scaled", "Scenario",
     "Shape", "Triangular", "Uniform", "is_random", "param_text", "when_text",
 ]

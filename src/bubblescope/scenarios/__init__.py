@@ -18,6 +18,7 @@ from .generate import (
     generate_run,
     path_rng,
     quarter_index,
+    reference_problems,
 )
 
 
@@ -28,4 +29,4 @@ def preset_names() -> list[str]:
 
 __all__ = ["ResolvedRelease", "ResolvedShock", "ScenarioRun", "band_rows", "event_rows",
            "factor_rows", "factor_series", "generate", "generate_run", "path_rng",
-           "plot_bands", "preset_names", "quarter_index"]
+           "plot_bands", "preset_names", "quarter_index", "reference_problems"]

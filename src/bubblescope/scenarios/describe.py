@@ -26,8 +26,6 @@ def factor_rows(scenario: Scenario) -> list[tuple[str, str, str]]:
     """
     specs = scenario.series_specs()
     rows = []
-    names = list(DEFAULTS)
-    names.insert(names.index("gpu_resale"), "gpu_resale")
     seen = set()
     for name in [*DEFAULTS, *specs]:
         key = "gpu_resale.default" if name == "gpu_resale" else name

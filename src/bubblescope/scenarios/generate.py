@@ -23,6 +23,7 @@ import numpy as np
 from ..engine.factors import FactorPaths
 from ..io.errors import InputError
 from ..model._fields import Strict, parse_date, quarter_label
+from ..model.network import Network
 from ..model.scenario import (
     DEFAULTS,
     FACTOR_NAMES,
@@ -35,6 +36,7 @@ from ..model.scenario import (
     Piecewise,
     Policies,
     RevenueShock,
+    Scaled,
     Scenario,
     _Dist,
 )
@@ -184,8 +186,13 @@ def generate_run(scenario: Scenario, *, paths: int, quarters: int,
 
     t = np.arange(quarters, dtype=float)
     out: dict[str, Array] = {}
-    for name, spec in specs.items():
-        base = _base(spec, name, t, day0, value, paths)
+    ordered = sorted(specs, key=lambda n: isinstance(specs[n].base, Scaled))
+    for name in ordered:
+        spec = specs[name]
+        if isinstance(spec.base, Scaled):
+            base = out[spec.base.of] * value(spec.base.by)
+        else:
+            base = _base(spec, name, t, day0, value, paths)
         if spec.noise is not None:
             x = _ou(innov[:, :, noisy.index(name)], value(spec.noise.volatility),
                     value(spec.noise.mean_reversion))
@@ -399,4 +406,32 @@ def _shock(shock: Any, day0: dt.date) -> ResolvedShock:
 
 
 __all__ = ["ResolvedRelease", "ResolvedShock", "ScenarioRun", "generate", "generate_run",
-           "path_rng", "quarter_index"]
+           "path_rng", "quarter_index", "reference_problems"]
+
+
+def reference_problems(scenario: Scenario, network: Network) -> list[str]:
+    """Ids the scenario names (shock entities, guarantor, guaranteed contracts) that the
+    network lacks, one message each; empty if all resolve.
+
+    >>> from bubblescope import load_network
+    >>> from bubblescope.io.scenario_load import load_scenario
+    >>> reference_problems(load_scenario("guarantee"), load_network("ai-2025"))
+    []
+    """
+    entities = {e.id for e in network.entities}
+    contracts = {c.id for c in network.contracts}
+    out = []
+    for i, s in enumerate(scenario.shocks):
+        if s.entity not in entities:
+            out.append(f"shocks[{i}].entity: no entity {s.entity!r} in network "
+                       f"{network.name!r}")
+    g = scenario.policies.guarantee
+    if g is not None:
+        if g.guarantor not in entities:
+            out.append(f"policies.guarantee.guarantor: no entity {g.guarantor!r} in network "
+                       f"{network.name!r}")
+        for i, c in enumerate(g.contracts):
+            if c not in contracts:
+                out.append(f"policies.guarantee.contracts[{i}]: no contract {c!r} in network "
+                           f"{network.name!r}")
+    return out
