@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..analytics.circularity import find_cycles, vendor_financed_share
+from ..analytics.circularity import cycle_significance, find_cycles, vendor_financed_share
 from ..analytics.concentration import funding_by_lender, hubs, revenue_concentration
 from ..analytics.flows import BASES, money_flows
 from ..analytics.hurdle import (
@@ -52,6 +52,9 @@ def analyze(
         help="Dollars to use: ceiling | committed | funded.")] = "committed",
     length_bound: Annotated[int, typer.Option(help="Longest cycle, in entities.")] = 5,
     top: Annotated[int, typer.Option(help="Rows per table.")] = 15,
+    samples: Annotated[int, typer.Option(
+        help="Randomised networks for the cycle significance test (0 to skip).")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of the significance test.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Circular money, vendor financing, concentration, hubs, look-through and the
@@ -61,9 +64,13 @@ def analyze(
                                 + ", ".join(BASES))
     if length_bound < 2:
         raise InputError.single("--length-bound", f"expected at least 2, got {length_bound}")
+    if samples < 0:
+        raise InputError.single("--samples", f"expected 0 or more, got {samples}")
     net = load_network(network)
     flows = money_flows(net)
     cycles = find_cycles(flows, length_bound=length_bound)
+    sig = (cycle_significance(flows, basis, n_samples=samples, seed=seed,
+                              length_bound=length_bound) if samples else None)
     vfs = vendor_financed_share(flows, basis)
     conc = revenue_concentration(net, basis)
     funding = funding_by_lender(flows, basis)
@@ -75,6 +82,7 @@ def analyze(
         out = {
             "network": net.name, "as_of": net.as_of.isoformat(), "basis": basis,
             "cycles": cycles.to_records(), "cycles_truncated": cycles.truncated,
+            "cycle_significance": sig.as_dict() if sig is not None else None,
             "vendor_financed_share": {
                 r.vendor: {"sales": r.sales, "financed_sales": r.financed_sales,
                            "share": r.share, "direct_share": r.direct_share,
@@ -102,11 +110,11 @@ def analyze(
         }
         typer.echo(json.dumps(_clean(out), indent=2))
         return
-    _print_analysis(net.name, basis, cycles, vfs, conc, funding, hub, lt, chain, obs, top)
+    _print_analysis(net.name, basis, cycles, sig, vfs, conc, funding, hub, lt, chain, obs, top)
 
 
-def _print_analysis(name: str, basis: str, cycles: Any, vfs: Any, conc: Any, funding: Any,
-                    hub: Any, lt: Any, chain: Any, obs: Any, top: int) -> None:
+def _print_analysis(name: str, basis: str, cycles: Any, sig: Any, vfs: Any, conc: Any,
+                    funding: Any, hub: Any, lt: Any, chain: Any, obs: Any, top: int) -> None:
     console.print(f"[bold]{name}[/]: static analysis on the [bold]{basis}[/] basis "
                   "(USD bn)")
     rows = [(" → ".join((*r.entities, r.entities[0])), " | ".join(r.flow_types),
@@ -120,6 +128,14 @@ def _print_analysis(name: str, basis: str, cycles: Any, vfs: Any, conc: Any, fun
         f"round trip = smallest leg, totals", ["cycle", "flow types", "ceiling", "committed",
                                                "funded"], rows,
         numeric=["ceiling", "committed", "funded"]))
+    if sig is not None:
+        d = sig.as_dict()
+        console.print(
+            f"Against {d['n_samples']} degree-preserving random networks ({basis}): "
+            f"{d['observed_count']} cycles vs {d['null_mean_count']:.1f} expected "
+            f"(z {d['z_count']:.2f}, p {d['p_count']:.3f}); circular dollars "
+            f"{d['observed_dollars']:,.1f} vs {d['null_mean_dollars']:,.1f} "
+            f"(z {d['z_dollars']:.2f}, p {d['p_dollars']:.3f})", markup=False)
     console.print(table(
         "Vendor-financed sales (customers the vendor finances, directly or via one step)",
         ["vendor", "sales", "financed", "share", "direct share", "financed customers"],
