@@ -98,3 +98,30 @@ def test_same_seed_same_numbers():
     a = generate(s, paths=20, quarters=12, seed=1)
     b = generate(s, paths=20, quarters=12, seed=1)
     assert np.array_equal(a.ai_demand, b.ai_demand)
+
+
+@pytest.mark.parametrize("dist,mean,var", [
+    ({"dist": "normal", "mean": 0.5, "sd": 0.2}, 0.5, 0.04),
+    ({"dist": "lognormal", "median": 2.0, "sigma": 0.3}, 2.0 * math.exp(0.045),
+     4.0 * (math.exp(0.09) - 1) * math.exp(0.09)),
+    ({"dist": "uniform", "low": 1.0, "high": 3.0}, 2.0, 4 / 12),
+    ({"dist": "triangular", "low": 0.0, "mode": 0.2, "high": 1.0}, 0.4,
+     (0 + 0.04 + 1 - 0 - 0 - 0.2) / 18),
+    ({"dist": "beta", "a": 2.0, "b": 5.0, "low": 0.0, "high": 2.0}, 2 * 2 / 7,
+     4 * 10 / (49 * 8)),
+])
+def test_distribution_draws_have_the_right_moments(dist, mean, var):
+    s = scen({"ai_demand": {"shape": "constant", "value": dist}})
+    x = generate(s, paths=20000, quarters=1, seed=21).ai_demand[:, 0]
+    assert x.mean() == pytest.approx(mean, abs=4 * math.sqrt(var / 20000))
+    assert x.var() == pytest.approx(var, rel=0.05)
+
+
+def test_true_false_is_not_a_number_anywhere():
+    from pydantic import ValidationError
+
+    for bad in ({"shape": "piecewise", "points": [[0, True]]},
+                {"shape": "exponential", "growth": True},
+                {"shape": "constant", "value": {"dist": "normal", "mean": True, "sd": 1}}):
+        with pytest.raises(ValidationError):
+            scen({"ai_demand": bad})

@@ -16,7 +16,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -55,10 +54,8 @@ def _par(description: str, default: Any = ..., unit: str = "number") -> Any:
 
 
 class _Dist(Strict):
-    """A distribution a parameter is drawn from, once per Monte Carlo path."""
-
-    def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
+    """A distribution a parameter is drawn from, once per Monte Carlo path (by inverse
+    transform of one uniform; see :mod:`bubblescope.scenarios.generate`)."""
 
     def central(self) -> float:  # pragma: no cover - abstract
         """A central value (mean or median) used for descriptions."""
@@ -72,9 +69,6 @@ class Normal(_Dist):
                                     json_schema_extra=_unit("text"))
     mean: float = _num("Mean.", unit="as the parameter")
     sd: float = _num("Standard deviation (≥ 0).", unit="as the parameter", ge=0)
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.normal(self.mean, self.sd))
 
     def central(self) -> float:
         return self.mean
@@ -90,9 +84,6 @@ class LogNormal(_Dist):
                                        json_schema_extra=_unit("text"))
     median: float = _num("Median (> 0).", unit="as the parameter", gt=0)
     sigma: float = _num("Standard deviation of the logarithm (≥ 0).", unit="log units", ge=0)
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
 
     def central(self) -> float:
         return self.median
@@ -115,9 +106,6 @@ class Uniform(_Dist):
             raise ValueError(f"high: must be greater than low (low {self.low:g}, "
                              f"high {self.high:g})")
         return self
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.uniform(self.low, self.high))
 
     def central(self) -> float:
         return 0.5 * (self.low + self.high)
@@ -144,9 +132,6 @@ class Triangular(_Dist):
             raise ValueError(f"mode: must lie between low and high (got {self.mode:g})")
         return self
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.triangular(self.low, self.mode, self.high))
-
     def central(self) -> float:
         return (self.low + self.mode + self.high) / 3.0
 
@@ -171,9 +156,6 @@ class Beta(_Dist):
                              f"high {self.high:g})")
         return self
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(self.low + (self.high - self.low) * rng.beta(self.a, self.b))
-
     def central(self) -> float:
         return self.low + (self.high - self.low) * self.a / (self.a + self.b)
 
@@ -192,6 +174,8 @@ def _param_tag(value: Any) -> str | None:
         return name if name in DIST_CLASSES else None
     if isinstance(value, _Dist):
         return value.dist  # type: ignore[attr-defined, no-any-return]
+    if isinstance(value, bool):
+        return None
     return "number"
 
 

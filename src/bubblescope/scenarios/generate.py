@@ -5,9 +5,11 @@ it needs from its own generator, ``np.random.default_rng(SeedSequence(seed,
 spawn_key=(i,)))`` — the same stream ``SeedSequence(seed).spawn(n)[i]`` gives. The numbers
 of a path therefore depend only on ``seed`` and ``i``, never on how paths are chunked.
 
-Within a path the draws come in a fixed order: one value for each distribution-valued
-parameter (in the order they appear in the scenario), then a ``(quarters, k)`` block of
-standard normals for the ``k`` noisy series, then the step sizes of each GPU release.
+Within a path the draws come in a fixed order: one uniform for each distribution-valued
+parameter (in the order they appear in the scenario) and two for each GPU release (resale
+step, rental step), then a ``(quarters, k)`` block of standard normals for the ``k`` noisy
+series. Uniforms become parameter values by the distribution's inverse CDF, vectorised
+over paths.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from ..engine.factors import FactorPaths
 from ..io.errors import InputError
@@ -27,17 +30,22 @@ from ..model.network import Network
 from ..model.scenario import (
     DEFAULTS,
     FACTOR_NAMES,
+    Beta,
     Constant,
     CsvColumn,
     DefaultShock,
     Exponential,
     FactorSpec,
     Logistic,
+    LogNormal,
+    Normal,
     Piecewise,
     Policies,
     RevenueShock,
     Scaled,
     Scenario,
+    Triangular,
+    Uniform,
     _Dist,
 )
 
@@ -164,18 +172,22 @@ def generate_run(scenario: Scenario, *, paths: int, quarters: int,
 
     # One generator per global path; only the drawing is a loop over paths.
     k = len(noisy)
-    draws = np.empty((paths, len(dists)))
+    m = len(dists) + 2 * len(releases)
+    uniforms = np.empty((paths, m))
     innov = np.empty((paths, quarters, k))
-    steps = np.empty((paths, len(releases), 2))
     for row in range(paths):
         rng = path_rng(seed, path_offset + row)
-        for j, dist in enumerate(dists):
-            draws[row, j] = dist.sample(rng)
+        uniforms[row] = rng.random(m)
         eps = rng.standard_normal((quarters, k))
         innov[row] = eps @ mix.T if mix is not None else eps
-        for j, (_, _, resale, rental) in enumerate(releases):
-            steps[row, j, 0] = _sample(resale, rng)
-            steps[row, j, 1] = _sample(rental, rng)
+    draws = np.empty((paths, len(dists)))
+    for j, dist in enumerate(dists):
+        draws[:, j] = inverse_cdf(dist, uniforms[:, j])
+    steps = np.empty((paths, len(releases), 2))
+    for j, (_, _, resale, rental) in enumerate(releases):
+        for side, p in enumerate((resale, rental)):
+            col = uniforms[:, len(dists) + 2 * j + side]
+            steps[:, j, side] = inverse_cdf(p, col) if isinstance(p, _Dist) else float(p)
 
     column = {id(d): j for j, d in enumerate(dists)}
 
@@ -228,8 +240,29 @@ def generate_run(scenario: Scenario, *, paths: int, quarters: int,
 # ---------------------------------------------------------------- pieces
 
 
-def _sample(p: Any, rng: np.random.Generator) -> float:
-    return p.sample(rng) if isinstance(p, _Dist) else float(p)
+def inverse_cdf(dist: _Dist, u: Array) -> Array:
+    """Values of ``dist`` at probabilities ``u`` (elementwise; u is kept inside (0, 1)).
+
+    >>> from bubblescope.model.scenario import Uniform
+    >>> inverse_cdf(Uniform(dist="uniform", low=2, high=4), np.array([0.25]))
+    array([2.5])
+    """
+    u = np.clip(np.asarray(u, dtype=float), 1e-16, 1.0 - 1e-16)
+    if isinstance(dist, Normal):
+        return dist.mean + dist.sd * special.ndtri(u)
+    if isinstance(dist, LogNormal):
+        return dist.median * np.exp(dist.sigma * special.ndtri(u))
+    if isinstance(dist, Uniform):
+        return dist.low + (dist.high - dist.low) * u
+    if isinstance(dist, Triangular):
+        lo, mode, hi = dist.low, dist.mode, dist.high
+        cut = (mode - lo) / (hi - lo)
+        left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+        right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
+        return np.where(u < cut, left, right)
+    if isinstance(dist, Beta):
+        return dist.low + (dist.high - dist.low) * special.betaincinv(dist.a, dist.b, u)
+    raise TypeError(f"unknown distribution {dist!r}")  # pragma: no cover
 
 
 def _distributions(scenario: Scenario) -> list[_Dist]:
@@ -406,7 +439,7 @@ def _shock(shock: Any, day0: dt.date) -> ResolvedShock:
 
 
 __all__ = ["ResolvedRelease", "ResolvedShock", "ScenarioRun", "generate", "generate_run",
-           "path_rng", "quarter_index", "reference_problems"]
+           "inverse_cdf", "path_rng", "quarter_index", "reference_problems"]
 
 
 def reference_problems(scenario: Scenario, network: Network) -> list[str]:
