@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
 from test_invariants import check_all
 
 from bubblescope.engine import FactorPaths, simulate, simulate_reference
+from bubblescope.testing.engine_strategies import factor_paths
 
 
 def test_baseline_run_completes_and_invariants_hold(ai2025) -> None:  # type: ignore[no-untyped-def]
@@ -55,3 +57,9 @@ def test_engine_matches_reference_on_ai2025(ai2025) -> None:  # type: ignore[no-
         np.testing.assert_allclose(res.entity[var], ref[var], atol=1e-9, rtol=0, err_msg=var)
     np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
     np.testing.assert_allclose(res.loss_debt, ref["loss_debt"], atol=1e-9, rtol=0)
+
+
+@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(factors=factor_paths(2, 97))
+def test_invariants_hold_on_ai2025_under_shocks(ai2025, factors) -> None:  # type: ignore[no-untyped-def]
+    check_all(simulate(ai2025, factors))

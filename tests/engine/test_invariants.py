@@ -82,7 +82,7 @@ def check_all(res: Results) -> None:
     check_cash(res)
 
 
-@settings(max_examples=40)
+@settings(max_examples=60)
 @given(net=engine_networks(), factors=factor_paths(3, 24))
 def test_invariants_and_reference_agree(net, factors) -> None:  # type: ignore[no-untyped-def]
     res = simulate(net, factors, horizon=HORIZON, chunk_size=2)

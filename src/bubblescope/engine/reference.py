@@ -237,13 +237,14 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         cl_d, cl_k = [0.0] * D, [0.0] * K
 
         def receipts(ps: list[float], pd_: list[float], pt: list[float],
-                     rs: list[float]) -> list[float]:
+                     rs: list[float], flags: list[bool]) -> list[float]:
             r = [0.0] * (N + 1)
             for i in range(N):
                 left = rs[i]
                 for e in range(E):
-                    if c.stake_issuer[e] == i:
-                        r[c.stake_holder[e]] += rs[i] * c.stake_ownership[e]
+                    h = c.stake_holder[e]
+                    if c.stake_issuer[e] == i and not flags[h]:
+                        r[h] += rs[i] * c.stake_ownership[e]
                         left -= rs[i] * c.stake_ownership[e]
                 r[EXT] += left
             for d in range(D):
@@ -258,7 +259,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             return j < N and flags[j]
 
         for _ in range(prm.max_iterations):
-            rec = receipts(p_serv, p_draw, p_trade, resid)
+            rec = receipts(p_serv, p_draw, p_trade, resid, nd)
             new = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
                              - full_out[i] < -prm.tolerance) for i in range(N)]
             if not any(new):
@@ -316,7 +317,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             raise RuntimeError("reference: default loop did not converge")
 
         # settlement
-        rec = receipts(p_serv, p_draw, p_trade, resid)
+        rec = receipts(p_serv, p_draw, p_trade, resid, nd)
         surv = [alive[i] and not nd[i] for i in range(N)]
         new_cash = [0.0] * N
         cap_paid = [0.0] * N

@@ -250,6 +250,17 @@ def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int
     return draws, refi, raised
 
 
+def owners_share(lay: Layout, residual: Array, nd: Array) -> Array:
+    """Route defaulters' residuals to their listed owners, (P, N+1). An owner that defaults
+    in the same quarter does not take part: its share goes to external (no circular
+    residuals between defaulters)."""
+    out = lay.to_owners(residual)
+    moved = np.where(nd, out[:, :-1], 0.0)
+    out[:, :-1] -= moved
+    out[:, -1] += moved.sum(axis=1)
+    return out
+
+
 def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> dict:
     """Fictitious-default loop on a batch of paths (arrays in ``a``, rows = paths).
 
@@ -269,7 +280,7 @@ def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> d
     claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
     for iterations in range(1, p.max_iterations + 1):
         received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
-                    + lay.to_payee(pay_trade) + lay.to_owners(residual))[:, :N]
+                    + lay.to_payee(pay_trade) + owners_share(lay, residual, nd))[:, :N]
         new_nd = nd | ((a["cash"] + received + a["raised"] + a["mrev"] - a["full_out"]
                         < -p.tolerance) & a["alive"])
         # waterfall of every defaulter on its current receipts
@@ -376,7 +387,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                           ("claim_debt", claim_debt), ("claim_trade", claim_trade)):
             arr[rows] = out[name]
         received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
-                    + lay.to_payee(pay_trade) + lay.to_owners(residual))
+                    + lay.to_payee(pay_trade) + owners_share(lay, residual, nd))
 
     # 4. settlement
     survivors = alive & ~nd
@@ -430,7 +441,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     contrib_k = pay_trade * (lay.is_kind[TRANCHE] | lay.is_kind[CALL])[None, :]
     st.stakes = st.stakes + lay.to_stake(contrib_k)
     issuer_dead = nd[:, c.stake_issuer]
-    recovered = residual[:, c.stake_issuer] * c.stake_ownership[None, :]
+    recovered = (residual[:, c.stake_issuer] * c.stake_ownership[None, :]
+                 * ~nd[:, c.stake_holder])
     st.loss_stakes += np.where(issuer_dead, st.stakes - recovered, 0.0)
     st.stakes = np.where(issuer_dead, 0.0, st.stakes)
     for arr in ("gpu_book", "fixed_book", "other_assets", "other_liabilities"):

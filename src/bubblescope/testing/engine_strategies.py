@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 
 from ..engine.factors import FactorPaths
 from ..model.network import Network
-from .strategies import networks
 
 
 @st.composite
@@ -38,9 +37,42 @@ def factor_paths(draw: st.DrawFn, paths: int = 3, quarters: int = 24) -> FactorP
                        start=f.start)
 
 
+@st.composite
+def _engine_network(draw: st.DrawFn, max_entities: int, max_contracts: int) -> Network:
+    from .strategies import network_dicts
+
+    d = draw(network_dicts(max_entities, max_contracts))
+    for e in d["entities"]:
+        # burn rates, buffers and outside debt so that defaults happen
+        e["operating_costs"] = draw(st.sampled_from([0.0, 5.0, 40.0]))
+        e["min_cash_buffer"] = draw(st.sampled_from([0.0, 1.0]))
+        if draw(st.booleans()):
+            e["rating"] = draw(st.sampled_from(["A+", "BB-"]))
+    for c in d["contracts"]:
+        kind = c["kind"]
+        if kind in ("loan", "bond", "credit_facility"):
+            c["seniority"] = draw(st.sampled_from(
+                ["senior_secured", "senior_unsecured", "subordinated", "equity"]))
+            if draw(st.booleans()):
+                c.pop("rate", None)
+                c["rate_type"] = "floating"
+                c["spread"] = draw(st.sampled_from([0.01, 0.05]))
+        if kind == "loan" and draw(st.booleans()):
+            c["amortisation"] = "custom"
+            c["schedule"] = [{"date": c["start"], "amount": c["amount"] / 4},
+                             {"date": c["end"], "amount": c["amount"] / 4}]
+        if kind == "equity_stake" and draw(st.booleans()):
+            c["ownership"] = draw(st.sampled_from([0.2, 0.8]))
+        if kind == "lease" and draw(st.booleans()):
+            c["escalation"] = 0.03
+    return Network.model_validate(d)
+
+
 def engine_networks(max_entities: int = 6, max_contracts: int = 10) -> st.SearchStrategy[Network]:
-    """Small valid networks for engine property tests."""
-    return networks(max_entities, max_contracts)
+    """Small valid networks for engine property tests: the generic random networks with
+    burn rates, buffers, ratings, every seniority, floating rates, custom amortisation,
+    ownership shares and escalating leases mixed in."""
+    return _engine_network(max_entities, max_contracts)
 
 
 __all__ = ["engine_networks", "factor_paths"]
