@@ -118,3 +118,24 @@ def test_bad_input_exits_2_with_one_line(cli, args, message):
     assert message in result.err
     assert "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_reconstructed_rows_are_flagged_in_the_cli(cli, tmp_path):
+    from analytics_nets import ent, net
+
+    from bubblescope.io import save_network
+
+    opaque = net([ent("pension", "pension_fund"), ent("fund", "private_credit_fund"),
+                  ent("neo", "neocloud", debt=3.0), ent("lab", "ai_lab", debt=1.0)],
+                 [{"id": "lp", "kind": "fund_commitment", "investor": "pension",
+                   "fund": "fund", "amount": 8, "status": "funded"}])
+    path = save_network(opaque, tmp_path / "opaque.yaml")
+    result = cli("analyze", str(path), "--json", "--samples", "0")
+    assert result.code == 0, result.err
+    lt = json.loads(result.out)["lookthrough"]
+    assert lt["reconstructed"] is True
+    assert lt["matrix"]["pension"] == pytest.approx({"neo": 6.0, "lab": 2.0})
+    assert all(r["reconstructed"] for r in lt["risk_chain"])
+    table = cli("analyze", str(path), "--samples", "0")
+    assert table.code == 0, table.err
+    assert "reconstructed by maximum entropy" in table.out

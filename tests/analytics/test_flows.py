@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from analytics_nets import ent, net, vendor_loop
+from hypothesis import given, settings
 
 from bubblescope.analytics import BASES, basis_amounts, flow_graph, money_flows, term_years
 from bubblescope.model import Bond, EquityStake, FundCommitment, Loan
+from bubblescope.testing.strategies import networks
 
 
 def _row(df, cid, flow_type):
@@ -157,3 +159,15 @@ def test_term_years_in_calendar_months():
     b = Bond(id="b", issuer="i", rate=0.05, amount=1, start="2024-01-01", end="2029-01-01")
     assert term_years(b) == 5.0
     assert term_years(Bond(id="c", issuer="i", rate=0.05, amount=1)) is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(networks(max_entities=6, max_contracts=10))
+def test_bases_are_nested_on_random_networks(n):
+    df = money_flows(n)
+    assert (df["ceiling"] >= df["committed"] - 1e-12).all()
+    assert (df["committed"] >= df["funded"] - 1e-12).all()
+    assert (df[["ceiling", "committed", "funded"]] >= 0).all().all()
+    assert (df["source"] != df["target"]).all()
+    principal = df[df["flow_type"] != "debt_service"]
+    assert (principal["annual_ceiling"] <= principal["ceiling"] + 1e-12).all()

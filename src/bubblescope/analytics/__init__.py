@@ -13,6 +13,7 @@ from .circularity import (
     cycle_table,
     find_cycles,
     rotate_cycle,
+    simple_cycles,
     vendor_financed_share,
 )
 from .concentration import (
@@ -69,5 +70,5 @@ __all__ = [
     "purchases_by_supplier", "required_asset_yield", "required_return_on_capex",
     "return_margin_grid", "revenue_by_counterparty", "revenue_chain",
     "revenue_concentration", "risk_chain", "rotate_cycle", "sequoia_gap", "share_table",
-    "structure_hurdle", "summarise", "term_years", "vendor_financed_share",
+    "simple_cycles", "structure_hurdle", "summarise", "term_years", "vendor_financed_share",
 ]
