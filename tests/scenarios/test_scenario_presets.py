@@ -108,3 +108,19 @@ def test_scenario_validate_presets(cli):
     result = cli("scenario", "validate", *PRESETS)
     assert result.code == 0, result.err
     assert result.out.count("valid") == len(PRESETS)
+
+
+def test_scenario_show_rejects_bad_options(cli, tmp_path: Path):
+    result = cli("scenario", "show", "baseline", "--start", "2025Q9", "--quarters", "4")
+    assert result.code == 2 and "--start" in result.err and "Traceback" not in result.err
+    result = cli("scenario", "show", "baseline", "--out", tmp_path / "no" / "x.png")
+    assert result.code == 2 and "folder does not exist" in result.err
+
+
+def test_scenario_show_uses_the_files_horizon(cli, tmp_path: Path):
+    (tmp_path / "d.csv").write_text("ai_demand\n1\n1.1\n1.2\n1.3\n")
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nquarters: 4\nfactors:\n  ai_demand: {shape: csv, file: d.csv}\n")
+    result = cli("scenario", "show", path, "--paths", "3")
+    assert result.code == 0, result.err
+    assert "q3" in result.out and "1.3" in result.out

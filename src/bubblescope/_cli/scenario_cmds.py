@@ -66,13 +66,17 @@ def show(
         help="Write a PNG of median and 5–95% bands (never overwrites).")] = None,
 ) -> None:
     """Describe a scenario in words and tables; optionally plot its factor paths."""
-    scenario = load_scenario(name)
     try:
-        horizon = quarters or _default_quarters(start)
+        parse_date(start)
     except ValueError as exc:
         raise InputError.single("--start", str(exc)) from None
-    if out is not None and out.exists():
-        raise InputError.single(out, "already exists; choose another path")
+    if out is not None:
+        if out.exists():
+            raise InputError.single(out, "already exists; choose another path")
+        if not (out.parent if str(out.parent) else Path(".")).is_dir():
+            raise InputError.single(out.parent, "folder does not exist")
+    scenario = load_scenario(name)
+    horizon = quarters or scenario.quarters or _default_quarters(start)
     console.print(f"[bold]{scenario.name}[/bold]"
                   + (f" (extends {scenario.extends})" if scenario.extends else ""))
     if scenario.description:
