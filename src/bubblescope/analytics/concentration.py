@@ -158,6 +158,14 @@ def funding_by_lender(net: Network | pd.DataFrame, basis: str = "committed", *,
     """Per borrower: debt funding by lender (loans, facilities, bonds, tranches; totals).
 
     Returns the :func:`share_table` of (borrower, lender, dollars).
+
+    >>> from bubblescope.model import Network
+    >>> net = Network.model_validate({"as_of": "2025-12-31",
+    ...   "entities": [{"id": i, "name": i, "kind": "other"} for i in "bxy"],
+    ...   "contracts": [{"id": f"l{k}", "kind": "loan", "lender": k, "borrower": "b",
+    ...                  "amount": a, "rate": 0.05} for k, a in (("x", 3), ("y", 1))]})
+    >>> funding_by_lender(net)[["top_counterparty", "top_share", "hhi"]].values.tolist()
+    [['x', 0.75, 0.625]]
     """
     col = amount_column(check_basis(basis))
     df = _frame(net)
@@ -174,6 +182,14 @@ def purchases_by_supplier(net: Network | pd.DataFrame, basis: str = "committed",
 
     With ``supplier`` given, adds ``supplier_share``: that supplier's share of each buyer's
     purchases (e.g. Nvidia's share of each buyer's chips).
+
+    >>> from bubblescope.model import Network
+    >>> net = Network.model_validate({"as_of": "2025-12-31",
+    ...   "entities": [{"id": i, "name": i, "kind": "other"} for i in ("b", "nv", "amd")],
+    ...   "contracts": [{"id": v, "kind": "chip_purchase", "buyer": "b", "vendor": v,
+    ...                  "amount": a} for v, a in (("nv", 9), ("amd", 1))]})
+    >>> float(purchases_by_supplier(net, supplier="nv")["supplier_share"].iloc[0])
+    0.9
     """
     col = amount_column(check_basis(basis))
     df = _frame(net)
@@ -202,6 +218,15 @@ def hubs(net: Network | pd.DataFrame, basis: str = "committed", *, measure: str 
     Returns
     -------
     DataFrame indexed by entity, sorted by PageRank.
+
+    >>> from bubblescope.model import Network
+    >>> net = Network.model_validate({"as_of": "2025-12-31",
+    ...   "entities": [{"id": i, "name": i, "kind": "other"} for i in "abc"],
+    ...   "contracts": [{"id": "x", "kind": "compute_contract", "buyer": "a", "seller": "b",
+    ...                  "amount": 2}, {"id": "y", "kind": "chip_purchase", "buyer": "b",
+    ...                  "vendor": "c", "amount": 1}]})
+    >>> hubs(net).loc["b", ["in_strength", "out_strength", "betweenness"]].tolist()
+    [2.0, 1.0, 0.5]
     """
     import networkx as nx
 
@@ -230,7 +255,8 @@ def hubs(net: Network | pd.DataFrame, basis: str = "committed", *, measure: str 
 
 
 def financing_sources(net: Network | pd.DataFrame, basis: str = "committed") -> pd.DataFrame:
-    """Per entity: all capital coming in (equity, loans, bonds, commitments) by provider."""
+    """Per entity: all capital coming in (equity, loans, bonds, commitments) by provider
+    (the :func:`share_table` of recipient, provider, dollars)."""
     col = amount_column(check_basis(basis))
     df = _frame(net)
     df = df[df["flow_type"].isin(list(FINANCING_FLOW_TYPES)) & (df[col] > 0)]

@@ -387,10 +387,14 @@ def flow_graph(flows: pd.DataFrame | Network, basis: str = "committed", *,
     type in the edge attribute ``by_type``; the multigraph keeps one edge per flow (keyed
     ``contract_id:flow_type``).
 
-    >>> import networkx as nx
-    >>> isinstance(flow_graph(money_flows(__import__("bubblescope").load_network("ai-2025"))),
-    ...            nx.DiGraph)  # doctest: +SKIP
-    True
+    >>> from bubblescope.model import Network
+    >>> net = Network.model_validate({"as_of": "2025-12-31",
+    ...     "entities": [{"id": "a", "name": "A", "kind": "chip_vendor"},
+    ...                  {"id": "b", "name": "B", "kind": "neocloud"}],
+    ...     "contracts": [{"id": "x", "kind": "chip_purchase", "buyer": "b", "vendor": "a",
+    ...                    "amount": 10, "status": "funded"}]})
+    >>> flow_graph(net, "funded").edges["b", "a"]["weight"]
+    10.0
     """
     import networkx as nx
 

@@ -333,6 +333,15 @@ def commitments_vs_revenue(net: Network, entity: str = "openai", *,
 
     Annualised commitments = Σ (compute, chip purchases and leases it pays) total / term in
     years (one year if undated), on ``basis``; ``ratio = annual_commitments / revenue``.
+
+    >>> from bubblescope.model import Network
+    >>> net = Network.model_validate({"as_of": "2025-12-31", "entities": [
+    ...   {"id": "lab", "name": "L", "kind": "ai_lab", "revenue": 10},
+    ...   {"id": "cloud", "name": "C", "kind": "cloud_provider"}], "contracts": [
+    ...   {"id": "c", "kind": "compute_contract", "buyer": "lab", "seller": "cloud",
+    ...    "amount": 300, "start": "2027-01-01", "end": "2032-01-01"}]})
+    >>> commitments_vs_revenue(net, "lab")["ratio"]
+    6.0
     """
     check_basis(basis)
     e = net.entity(entity)

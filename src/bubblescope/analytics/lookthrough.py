@@ -426,6 +426,18 @@ def risk_chain(lt: LookThrough, net: Network | None = None, *, max_depth: int = 
     ``net`` is given, with ``end_user_share`` of its revenue). ``asset`` comes from the
     collateral, ``secured_by`` or lease ``asset`` fields along the path.
     Paths deeper than ``max_depth`` stop where they are (dollars are kept).
+
+    >>> from bubblescope.model import Network
+    >>> net = Network.model_validate({"as_of": "2025-12-31", "entities": [
+    ...   {"id": "pen", "name": "P", "kind": "pension_fund"},
+    ...   {"id": "spv", "name": "S", "kind": "spv"},
+    ...   {"id": "meta", "name": "M", "kind": "hyperscaler"}], "contracts": [
+    ...   {"id": "b", "kind": "bond", "issuer": "spv", "amount": 5, "rate": 0.065,
+    ...    "remainder_holder": "pen"},
+    ...   {"id": "r", "kind": "lease", "lessor": "spv", "lessee": "meta", "amount": 9}]})
+    >>> risk_chain(look_through(net), net)[["final_holder", "financing_entity", "end_user",
+    ...                                     "amount"]].values.tolist()
+    [['pen', 'spv', 'meta', 5.0]]
     """
     top_customer: dict[str, tuple[str, float]] = {}
     if net is not None:
@@ -512,6 +524,15 @@ def off_balance_sheet(net: Network, basis: str = "committed", *,
     and facilities it borrowed and bonds it issued, on the basis) and ``off_to_on`` (ratio).
     Remaining amounts pro-rate the basis dollars by the share of the term after the as-of
     date (or use the rent/delivery schedule when given).
+
+    >>> from bubblescope.model import Network
+    >>> net = Network.model_validate({"as_of": "2025-12-31", "entities": [
+    ...   {"id": "spv", "name": "S", "kind": "spv"},
+    ...   {"id": "meta", "name": "M", "kind": "hyperscaler", "debt": 30}], "contracts": [
+    ...   {"id": "r", "kind": "lease", "lessor": "spv", "lessee": "meta", "amount": 40,
+    ...    "start": "2029-01-01", "end": "2049-01-01"}]})
+    >>> off_balance_sheet(net).loc["meta", ["spv_lease_rent", "on_balance_sheet_debt"]].tolist()
+    [40.0, 30.0]
     """
     check_basis(basis)
     kinds = {e.id: e.kind for e in net.entities}
