@@ -49,3 +49,16 @@ def test_chunking_and_keep_paths_give_the_same_numbers() -> None:
         parts.entity_frame()
     with pytest.raises(ValueError, match="chunk_size"):
         simulate(net, f, horizon="2030Q3", chunk_size=0)
+
+
+def test_on_quarter_hook_sees_every_chunk_and_quarter() -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    def hook(t, out, state, paths) -> None:  # type: ignore[no-untyped-def]
+        assert state.cash.shape[0] == paths.stop - paths.start
+        seen.append((t, paths.start, paths.stop))
+
+    simulate(spv_network(3.0), FactorPaths.flat(5, 4), horizon="2026Q3", chunk_size=2,
+             keep_paths=False, on_quarter=hook)
+    assert len(seen) == 3 * 4
+    assert {(a, b) for _, a, b in seen} == {(0, 2), (2, 4), (4, 5)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 
@@ -35,7 +36,8 @@ def prepare(network: Network | Compiled, factors: FactorPaths,
     return compiled, factors.truncate(T)
 
 
-def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
+def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
+               hook: Callable[[int, QuarterOut, State, slice], None] | None = None) -> dict:
     P, T, N, D, K = f.paths, c.n_quarters, c.n_entities, c.n_debt, c.n_trade
     lay = Layout(c)
     st = initial_state(c, f, lay)
@@ -70,6 +72,8 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
             trade["paid"][:, t] = out.trade_paid
             ext[0, :, t] = out.external_in
             ext[1, :, t] = out.external_out
+        if hook is not None:
+            hook(t, out, s, slice(first, first + P))
 
     run_quarters(c, f, lay, st, chips, record)
     return dict(sums=sums, per=per, debt=debt, trade=trade, ext=ext, cash0=cash0,
@@ -80,7 +84,9 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool) -> dict:
 
 def simulate(network: Network | Compiled, factors: FactorPaths, *,
              horizon: str | dt.date = "2049Q4", params: EngineParams | None = None,
-             keep_paths: bool = True, chunk_size: int = 2000) -> Results:
+             keep_paths: bool = True, chunk_size: int = 2000,
+             on_quarter: Callable[[int, QuarterOut, State, slice], None] | None = None
+             ) -> Results:
     """Simulate ``network`` quarter by quarter on every path of ``factors``.
 
     Parameters
@@ -92,11 +98,14 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
     keep_paths : keep per-path, per-quarter arrays (memory ~ paths × quarters × entities);
         without them only means, default quarters and losses per path are kept.
     chunk_size : paths stepped together; bounds peak memory.
+    on_quarter : optional hook called after every quarter of every chunk with
+        ``(quarter, QuarterOut, State, paths)`` (``paths`` is the chunk's slice of the path
+        axis) — for streaming aggregates or inspecting state; it must not modify the state.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size: must be >= 1, got {chunk_size}")
     c, f = prepare(network, factors, horizon, params)
-    chunks = [_run_chunk(c, f.slice(slice(a, a + chunk_size)), keep_paths)
+    chunks = [_run_chunk(c, f.slice(slice(a, a + chunk_size)), keep_paths, a, on_quarter)
               for a in range(0, f.paths, chunk_size)]
 
     def cat(key: str, axis: int = 0) -> Array:
