@@ -186,3 +186,16 @@ def test_yaml_syntax_error_and_not_a_mapping(tmp_path: Path, cli):
     path.write_text("- 1\n- 2\n")
     result = cli("scenario", "validate", path)
     assert result.code == 2 and "expected a mapping" in result.err
+
+
+def test_validate_against_a_network_locates_unknown_ids(tmp_path: Path, cli):
+    path = tmp_path / "g.yaml"
+    path.write_text("name: g\npolicies:\n  guarantee:\n    guarantor: us_government\n"
+                    "    contracts: [hyperion_bonds, no_such_bond]\n"
+                    "shocks:\n  - {kind: default, entity: nobody, at: 2027Q1}\n")
+    result = cli("scenario", "validate", path, "--network", "ai-2025")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "g.yaml:5: policies.guarantee.contracts[1]: no contract 'no_such_bond'" in result.err
+    assert "g.yaml:7: shocks[0].entity: no entity 'nobody'" in result.err
+    ok = cli("scenario", "validate", "guarantee", "--network", "ai-2025")
+    assert ok.code == 0, ok.err

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from ..io.errors import InputError, InputIssue
-from ..io.scenario_load import load_scenario
+from ..io.load import load_network
+from ..io.scenario_load import load_scenario, read_scenario
 from ..model._fields import parse_date
 from ..scenarios import band_rows, event_rows, factor_rows, generate, plot_bands
 from .render import console, table
@@ -105,15 +106,24 @@ def show(
 @scenario_app.command("validate")
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files or preset names.")],
+    network: Annotated[str | None, typer.Option(
+        help="Also check the entity and contract ids named against this network.")] = None,
 ) -> None:
     """Check scenarios and report every problem at once (exit status 2 if any)."""
     errors: list[InputIssue] = []
+    net = load_network(network) if network is not None else None
     for file in files:
         try:
-            s = load_scenario(file)
+            loaded = read_scenario(file)
         except InputError as exc:
             errors += exc.issues
             continue
+        s = loaded.scenario
+        if net is not None:
+            problems = loaded.reference_issues(net)
+            if problems:
+                errors += problems
+                continue
         kind = "stochastic" if s.is_stochastic else "deterministic"
         console.print(f"{file}: valid — scenario {s.name!r}, {len(s.series_specs())} factor "
                       f"paths, {kind}")

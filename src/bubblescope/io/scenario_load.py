@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..data import bundled_scenarios
+from ..model.network import Network
 from ..model.scenario import (
     DIST_CLASSES,
     FACTOR_NAMES,
@@ -28,7 +30,7 @@ from ..model.scenario import (
     Scenario,
 )
 from .errors import InputError, InputIssue
-from .located import validation_issues
+from .located import split_field, validation_issues
 from .reading import read_text
 from .sources import ItemOrigin, SourceMap
 from .yaml_source import parse_yaml
@@ -54,6 +56,33 @@ def resolve_scenario_path(source: str | Path, *, relative_to: Path | None = None
                             f"no such scenario file or bundled preset (bundled: {names})")
 
 
+@dataclass
+class LoadedScenario:
+    """A scenario with the data and source map it was read from (to locate later checks)."""
+
+    scenario: Scenario
+    data: dict[str, Any]
+    source: SourceMap
+
+    def reference_issues(self, network: Network) -> list[InputIssue]:
+        """Located issues for ids the scenario names that ``network`` lacks."""
+        issues = []
+        for problem in self.scenario.reference_problems(
+                {e.id for e in network.entities}, {c.id for c in network.contracts},
+                f"network {network.name!r}"):
+            where, _, message = problem.partition(": ")
+            file, line, label = self.source.locate(split_field(where), self.data)
+            issues.append(InputIssue(file, line, label or where, message))
+        return issues
+
+
+def read_scenario(source: str | Path) -> LoadedScenario:
+    """Like :func:`load_scenario`, keeping where each part came from."""
+    path = resolve_scenario_path(source)
+    data, smap = _read(path, ())
+    return LoadedScenario(_validate(data, smap, path), data, smap)
+
+
 def load_scenario(source: str | Path) -> Scenario:
     """Load and validate a scenario; raise :class:`InputError` listing every problem.
 
@@ -68,6 +97,10 @@ def load_scenario(source: str | Path) -> Scenario:
 
 def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
     data, smap = _read(path, chain)
+    return _validate(data, smap, path)
+
+
+def _validate(data: dict[str, Any], smap: SourceMap, path: Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -248,4 +281,4 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-__all__ = ["load_scenario", "resolve_scenario_path"]
+__all__ = ["LoadedScenario", "load_scenario", "read_scenario", "resolve_scenario_path"]

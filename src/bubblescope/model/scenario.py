@@ -828,6 +828,26 @@ class Scenario(Strict):
         """Whether any path has noise or a random parameter."""
         return bool(self.noisy_series()) or _has_dist(self)
 
+    def reference_problems(self, entities: set[str], contracts: set[str],
+                           network: str = "the network") -> list[str]:
+        """``'field: message'`` for each entity or contract id the scenario names that is
+        not among ``entities``/``contracts`` (shock entities, guarantor, guaranteed
+        contracts)."""
+        out = []
+        for i, s in enumerate(self.shocks):
+            if s.entity not in entities:
+                out.append(f"shocks[{i}].entity: no entity {s.entity!r} in {network}")
+        g = self.policies.guarantee
+        if g is not None:
+            if g.guarantor not in entities:
+                out.append(f"policies.guarantee.guarantor: no entity {g.guarantor!r} in "
+                           f"{network}")
+            for i, c in enumerate(g.contracts):
+                if c not in contracts:
+                    out.append(f"policies.guarantee.contracts[{i}]: no contract {c!r} in "
+                               f"{network}")
+        return out
+
 
 def _has_dist(obj: Any) -> bool:
     if isinstance(obj, _Dist):

@@ -438,33 +438,19 @@ def _shock(shock: Any, day0: dt.date) -> ResolvedShock:
     return ResolvedShock("default", shock.entity, quarter_index(shock.at, day0))
 
 
-__all__ = ["ResolvedRelease", "ResolvedShock", "ScenarioRun", "generate", "generate_run",
-           "inverse_cdf", "path_rng", "quarter_index", "reference_problems"]
-
-
 def reference_problems(scenario: Scenario, network: Network) -> list[str]:
     """Ids the scenario names (shock entities, guarantor, guaranteed contracts) that the
-    network lacks, one message each; empty if all resolve.
+    network lacks, one ``'field: message'`` each; empty if all resolve.
 
     >>> from bubblescope import load_network
     >>> from bubblescope.io.scenario_load import load_scenario
     >>> reference_problems(load_scenario("guarantee"), load_network("ai-2025"))
     []
     """
-    entities = {e.id for e in network.entities}
-    contracts = {c.id for c in network.contracts}
-    out = []
-    for i, s in enumerate(scenario.shocks):
-        if s.entity not in entities:
-            out.append(f"shocks[{i}].entity: no entity {s.entity!r} in network "
-                       f"{network.name!r}")
-    g = scenario.policies.guarantee
-    if g is not None:
-        if g.guarantor not in entities:
-            out.append(f"policies.guarantee.guarantor: no entity {g.guarantor!r} in network "
-                       f"{network.name!r}")
-        for i, c in enumerate(g.contracts):
-            if c not in contracts:
-                out.append(f"policies.guarantee.contracts[{i}]: no contract {c!r} in network "
-                           f"{network.name!r}")
-    return out
+    return scenario.reference_problems({e.id for e in network.entities},
+                                       {c.id for c in network.contracts},
+                                       f"network {network.name!r}")
+
+
+__all__ = ["ResolvedRelease", "ResolvedShock", "ScenarioRun", "generate", "generate_run",
+           "inverse_cdf", "path_rng", "quarter_index", "reference_problems"]
