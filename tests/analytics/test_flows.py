@@ -171,3 +171,13 @@ def test_bases_are_nested_on_random_networks(n):
     assert (df["source"] != df["target"]).all()
     principal = df[df["flow_type"] != "debt_service"]
     assert (principal["annual_ceiling"] <= principal["ceiling"] + 1e-12).all()
+
+
+def test_headline_total_is_kept_for_cancelled_deals():
+    n = net([ent("a"), ent("b")],
+            [{"id": "gone", "kind": "compute_contract", "buyer": "a", "seller": "b",
+              "amount": 12, "status": "cancelled", "start": "2025-01-01",
+              "end": "2028-01-01"}])
+    r = _row(money_flows(n), "gone", "compute_purchase")
+    assert (r.total, r.annual) == (12.0, 4.0)
+    assert (r.ceiling, r.committed, r.funded) == (0.0, 0.0, 0.0)

@@ -71,9 +71,11 @@ CYCLE_FLOW_TYPES: tuple[str, ...] = tuple(
 
 COLUMNS: list[str] = [
     "contract_id", "kind", "flow_type", "source", "target", "status", "amount_type",
-    "start", "end", "years", "contingent", "ceiling", "committed", "funded",
-    "annual_ceiling", "annual_committed", "annual_funded", "asset",
+    "start", "end", "years", "contingent", "total", "annual", "ceiling", "committed",
+    "funded", "annual_ceiling", "annual_committed", "annual_funded", "asset",
 ]
+#: ``total`` is the headline amount whatever the status; the bases filter it.
+_KEYS: tuple[str, ...] = ("total", *BASES)
 
 DEFAULT_BASE_RATE = 0.04
 
@@ -160,6 +162,12 @@ def basis_amounts(c: ContractBase, amount: float | None = None) -> dict[str, flo
     return {"ceiling": a, "committed": min(committed, a), "funded": min(funded, a)}
 
 
+def _amounts(c: ContractBase, amount: float | None = None) -> dict[str, float]:
+    out = basis_amounts(c, amount)
+    out["total"] = float(c.amount if amount is None else amount)
+    return out
+
+
 def _rate(c: Loan | CreditFacility | Bond, base_rate: float) -> float:
     if c.rate_type == "floating":
         return base_rate + (c.spread or 0.0)
@@ -188,12 +196,14 @@ class _Rows:
             return
         per_year = max(years, 1.0) if years else 1.0
         if annual is None:
-            annual = {b: amounts[b] / per_year for b in BASES}
+            annual = {b: amounts[b] / per_year for b in _KEYS}
         row = {"contract_id": c.id, "kind": c.kind, "flow_type": flow_type,
                "source": source, "target": target, "status": c.status.value,
                "amount_type": c.amount_type.value, "start": c.start or c.announced,
                "end": c.end, "years": years, "contingent": contingent,
                "asset": _asset(c)}
+        row["total"] = amounts["total"]
+        row["annual"] = annual["total"]
         for b in BASES:
             row[b] = amounts[b]
             row[f"annual_{b}"] = annual[b]
@@ -204,8 +214,8 @@ def _interest(rows: _Rows, c: ContractBase, payer: str, payee: str,
               principal: dict[str, float], rate: float, years: float | None) -> None:
     if rate <= 0:
         return
-    annual = {b: principal[b] * rate for b in BASES}
-    total = {b: annual[b] * (max(years, 1.0) if years else 1.0) for b in BASES}
+    annual = {b: principal[b] * rate for b in _KEYS}
+    total = {b: annual[b] * (max(years, 1.0) if years else 1.0) for b in _KEYS}
     rows.add(c, "debt_service", payer, payee, total, years=years, annual=annual)
 
 
@@ -264,7 +274,7 @@ def contract_flows(c: ContractBase, *, contracts: dict[str, ContractBase] | None
     """Flows of one contract as rows (see :data:`COLUMNS`)."""
     rows = _Rows()
     years = term_years(c)
-    amounts = basis_amounts(c)
+    amounts = _amounts(c)
     if isinstance(c, EquityStake):
         rows.add(c, "equity_investment", c.investor, c.issuer, amounts, years=years)
     elif isinstance(c, ComputeContract):
@@ -282,20 +292,20 @@ def contract_flows(c: ContractBase, *, contracts: dict[str, ContractBase] | None
         _interest(rows, c, c.borrower, c.lender, amounts, _rate(c, base_rate), years)
     elif isinstance(c, Bond):
         for holder, held in _bond_slices(c):
-            part = basis_amounts(c, held)
+            part = _amounts(c, held)
             rows.add(c, "bond_purchase", holder, c.issuer, part, years=years)
             _interest(rows, c, c.issuer, holder, part, _rate(c, base_rate), years)
     elif isinstance(c, Securitisation):
         for t in c.tranches:
             size = c.amount * (t.detachment - t.attachment)
             for holder, s in _tranche_slices(t):
-                part = basis_amounts(c, size * s)
+                part = _amounts(c, size * s)
                 rows.add(c, "tranche_purchase", holder, c.issuer, part, years=years)
                 if t.coupon:
                     _interest(rows, c, c.issuer, holder, part, t.coupon, years)
     elif isinstance(c, Guarantee):
         for target, w in _guarantee_targets(contracts or {}, c):
-            part = {b: amounts[b] * w for b in BASES}
+            part = {b: amounts[b] * w for b in _KEYS}
             rows.add(c, "guarantee", c.guarantor, target, part, years=years, contingent=True)
     return rows.rows
 
@@ -326,8 +336,10 @@ def money_flows(net: Network, *, statuses: Iterable[str] | None = None,
 
     Returns
     -------
-    DataFrame with :data:`COLUMNS`: ``ceiling``/``committed``/``funded`` are totals over the
-    term; ``annual_*`` the amounts a year.
+    DataFrame with :data:`COLUMNS`: ``total``/``annual`` are the headline dollars whatever
+    the status (a cancelled deal keeps its total but has 0 on every basis);
+    ``ceiling``/``committed``/``funded`` are the basis dollars over the term and
+    ``annual_*`` the same a year.
 
     Examples
     --------
@@ -364,7 +376,7 @@ def money_flows(net: Network, *, statuses: Iterable[str] | None = None,
     df = pd.DataFrame(rows, columns=COLUMNS)
     if flow_types is not None:
         df = df[df["flow_type"].isin(flow_types)].reset_index(drop=True)
-    for col in BASES + tuple(f"annual_{b}" for b in BASES):
+    for col in ("total", "annual", *BASES, *(f"annual_{b}" for b in BASES)):
         df[col] = df[col].astype(float)
     df["contingent"] = df["contingent"].astype(bool)
     return df
