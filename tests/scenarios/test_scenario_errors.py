@@ -199,3 +199,29 @@ def test_validate_against_a_network_locates_unknown_ids(tmp_path: Path, cli):
     assert "g.yaml:7: shocks[0].entity: no entity 'nobody'" in result.err
     ok = cli("scenario", "validate", "guarantee", "--network", "ai-2025")
     assert ok.code == 0, ok.err
+
+
+def test_extends_keeps_a_parents_csv_relative_to_the_parent(tmp_path: Path):
+    from bubblescope.scenarios import generate
+
+    (tmp_path / "parent").mkdir()
+    (tmp_path / "child").mkdir()
+    (tmp_path / "parent" / "d.csv").write_text("x\n1\n2\n3\n")
+    (tmp_path / "parent" / "p.yaml").write_text(
+        "name: p\nfactors:\n  ai_demand: {shape: csv, file: d.csv, column: x}\n")
+    (tmp_path / "child" / "c.yaml").write_text("name: c\nextends: ../parent/p.yaml\n")
+    s = load_scenario(tmp_path / "child" / "c.yaml")
+    assert generate(s, paths=1, quarters=3).ai_demand.tolist() == [[1.0, 2.0, 3.0]]
+
+
+def test_paths_that_overflow_are_an_input_error():
+    import numpy as np
+
+    from bubblescope.model.scenario import Scenario
+    from bubblescope.scenarios import generate
+
+    s = Scenario.model_validate({"name": "boom", "factors": {"ai_demand": {
+        "shape": "constant", "value": 1,
+        "noise": {"kind": "log_ou", "volatility": 500}}}})
+    with np.errstate(all="ignore"), pytest.raises(InputError, match="non-finite"):
+        generate(s, paths=5, quarters=40)

@@ -139,6 +139,7 @@ def _read(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], SourceMa
     parent = _load(parent_path, (*chain, path.resolve()))
     del parent
     parent_doc, parent_map = _read(parent_path, (*chain, path.resolve()))
+    _anchor_csv(parent_doc, parent_path.parent)
     merged = dict(parent_doc)
     for key, value in doc.items():
         if key in _MERGED_KEYS and isinstance(value, dict) \
@@ -150,6 +151,19 @@ def _read(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], SourceMa
         if key not in doc:
             smap.top[key] = origin
     return merged, smap
+
+
+def _anchor_csv(node: Any, folder: Path) -> None:
+    """Make a parent's CSV file names absolute, so they resolve from the parent's folder."""
+    if isinstance(node, dict):
+        if node.get("shape") == "csv" and isinstance(node.get("file"), str) \
+                and not Path(node["file"]).is_absolute():
+            node["file"] = str((folder / node["file"]).resolve())
+        for value in node.values():
+            _anchor_csv(value, folder)
+    elif isinstance(node, list):
+        for value in node:
+            _anchor_csv(value, folder)
 
 
 def _explain_unknown(issue: InputIssue) -> InputIssue:

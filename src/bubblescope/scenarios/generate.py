@@ -423,11 +423,16 @@ def _assemble(scenario: Scenario, out: dict[str, Array], paths: int, quarters: i
     kwargs: dict[str, Any] = {
         name: clip(name, get(name)) for name in FACTOR_NAMES
         if name not in ("gpu_resale", "credit_spread", "power_availability")}
-    return FactorPaths(
-        gpu_resale=resale,
-        credit_spread={b: clip("credit_spread", get(f"credit_spread.{b}")) for b in ("IG", "HY")},
-        power_availability=clip("power_availability", power),
-        start=quarter_label(day0), **kwargs)
+    try:
+        return FactorPaths(
+            gpu_resale=resale,
+            credit_spread={b: clip("credit_spread", get(f"credit_spread.{b}"))
+                           for b in ("IG", "HY")},
+            power_availability=clip("power_availability", power),
+            start=quarter_label(day0), **kwargs)
+    except ValueError as exc:  # e.g. a path that overflows to infinity
+        raise InputError.single(scenario.name, f"generated paths are unusable: {exc}",
+                                field="factors") from None
 
 
 def _shock(shock: Any, day0: dt.date) -> ResolvedShock:
