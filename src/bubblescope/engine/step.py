@@ -204,21 +204,29 @@ def _ratio(a: Array, b: Array) -> Array:
 
 
 def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
-                             service: Array, mrev: Array, opex: Array) -> Array:
+                             net_before: Array, t_in: Array, t_out: Array
+                             ) -> tuple[Array, Array, Array]:
     """Scale equity tranches and capital calls down to what each investor can pay from
-    cash after its other scheduled flows (never below zero); the rest lapses. Returns the
-    trade amounts due with contributions scaled."""
+    cash after its other scheduled flows (never below zero); the rest lapses.
+
+    ``net_before`` (P, N) is cash + every scheduled inflow − every scheduled outflow except
+    contributions paid; ``t_in``/``t_out`` (P, N+1) are trade amounts received / paid.
+    Returns the trade amounts due with contributions scaled, and ``t_in``, ``t_out``
+    updated to match.
+    """
     N = c.n_entities
     contrib = lay.is_kind[TRANCHE] | lay.is_kind[CALL]
     if not contrib.any():
-        return tdue
-    other = np.where(contrib[None, :], 0.0, tdue)
-    afford = np.maximum(
-        st.cash + (lay.to_creditors(service) + lay.to_payee(tdue))[:, :N] + mrev - opex
-        - (lay.to_debtor(service) + lay.to_payer(other))[:, :N], 0.0)
+        return tdue, t_in, t_out
     owed = lay.to_payer(np.where(contrib[None, :], tdue, 0.0))[:, :N]
-    scale = np.concatenate([_ratio(afford, owed), np.ones((afford.shape[0], 1))], axis=1)
-    return np.where(contrib[None, :], tdue * scale[:, c.payer], tdue)
+    afford = np.maximum(net_before + owed, 0.0)
+    ratio = _ratio(afford, owed)
+    if np.all(ratio >= 1.0):
+        return tdue, t_in, t_out
+    scale = np.concatenate([ratio, np.ones((afford.shape[0], 1))], axis=1)
+    new = np.where(contrib[None, :], tdue * scale[:, c.payer], tdue)
+    cut = tdue - new
+    return new, t_in - lay.to_payee(cut), t_out - lay.to_payer(cut)
 
 
 def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int,
@@ -345,18 +353,22 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     opex = operating_costs(c, P) * alive
     capex = c.capex[t][None, :] * alive
     service = interest + principal
-    tdue = affordable_contributions(c, lay, st, tdue, service, mrev, opex)
+    s_in, s_out = lay.to_creditors(service), lay.to_debtor(service)
+    t_in, t_out = lay.to_payee(tdue), lay.to_payer(tdue)
+    net = st.cash + (s_in - s_out + t_in - t_out)[:, :N] + mrev - opex
+    tdue, t_in, t_out = affordable_contributions(c, lay, st, tdue, net, t_in, t_out)
 
     # 2. liquidity ladder on the scheduled amounts
-    in_due = lay.to_creditors(service) + lay.to_payee(tdue)
-    out_due = lay.to_debtor(service) + lay.to_payer(tdue)
-    projected = st.cash + in_due[:, :N] + mrev - out_due[:, :N] - opex - capex
+    projected = st.cash + (s_in - s_out + t_in - t_out)[:, :N] + mrev - opex - capex
     need = np.maximum(c.min_cash[None, :] - projected, 0.0) * alive
     draws, refi, raised = liquidity_ladder(c, f, lay, st, t, need, principal)
-    principal = principal - refi
-    service = interest + principal
-    full_out = (lay.to_debtor(service)[:, :N] + lay.to_lender(draws)[:, :N]
-                + lay.to_payer(tdue)[:, :N] + opex)
+    if refi.any():
+        principal = principal - refi
+        service = interest + principal
+        s_in, s_out = s_in - lay.to_creditors(refi), s_out - lay.to_debtor(refi)
+    drawn_in = lay.to_debtor(draws) if draws.any() else np.zeros_like(s_in)
+    lent_out = lay.to_lender(draws) if draws.any() else np.zeros_like(s_in)
+    full_out = s_out[:, :N] + lent_out[:, :N] + t_out[:, :N] + opex
 
     # 3. defaults: fictitious-default loop, on the paths where someone falls short
     noncash = (st.other_assets * p.recovery_other_assets
@@ -370,7 +382,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     pay_service, pay_draw, pay_trade = service, draws, tdue
     pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
     claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
-    received = lay.to_creditors(service) + lay.to_debtor(draws) + lay.to_payee(tdue)
+    received = s_in + drawn_in + t_in
     short = (st.cash + received[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
     rows = np.nonzero(short.any(axis=1))[0]
     iterations = 1
