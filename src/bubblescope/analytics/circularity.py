@@ -127,6 +127,11 @@ def simple_cycles(g: Any, length_bound: int) -> Iterator[list[Any]]:
                 on_path.discard(path.pop())
 
 
+def _rotate_min(cycle: list[Any]) -> tuple[Any, ...]:
+    i = cycle.index(min(cycle))
+    return tuple(cycle[i:] + cycle[:i])
+
+
 def _graphs(flows: pd.DataFrame, measure: str, flow_types: Sequence[str]) -> dict[str, Any]:
     return {b: flow_graph(flows, b, measure=measure, flow_types=flow_types) for b in BASES}
 
@@ -177,26 +182,41 @@ def find_cycles(net: Network | pd.DataFrame, *, length_bound: int = 5,
     flows = money_flows(net) if isinstance(net, Network) else net
     graphs = _graphs(flows, measure, flow_types)
     g = graphs["ceiling"]
-    weights = {b: {(u, v): d["weight"] for u, v, d in graphs[b].edges(data=True)}
-               for b in BASES}
-    labels = {(u, v): "+".join(sorted(d["by_type"], key=lambda t: (-d["by_type"][t], t)))
-              for u, v, d in g.edges(data=True)}
-    rows: list[dict[str, Any]] = []
+    # one lookup per leg: (ceiling, committed, funded, flow-type label)
+    info: dict[tuple[Any, Any], tuple[float, float, float, str]] = {}
+    for u, v, d in g.edges(data=True):
+        by_type = d["by_type"]
+        info[(u, v)] = (
+            d["weight"],
+            graphs["committed"].edges[u, v]["weight"] if graphs["committed"].has_edge(u, v)
+            else 0.0,
+            graphs["funded"].edges[u, v]["weight"] if graphs["funded"].has_edge(u, v)
+            else 0.0,
+            "+".join(sorted(by_type, key=lambda t: (-by_type[t], t))))
+    anchor_set = set(anchors)
+    cols: dict[str, list[Any]] = {k: [] for k in ("entities", "length", "flow_types", "legs",
+                                                  *BASES)}
     truncated = False
+    n_found = 0
     for cyc in simple_cycles(g, length_bound):
-        if len(rows) >= max_cycles:
+        if n_found >= max_cycles:
             truncated = True
             break
-        nodes = rotate_cycle(cyc, anchors)
-        legs = list(zip(nodes, nodes[1:] + nodes[:1], strict=True))
-        amounts = {b: min(weights[b].get(e, 0.0) for e in legs) for b in BASES}
-        if amounts["ceiling"] < min_amount:
+        n_found += 1
+        nodes = rotate_cycle(cyc, anchors) if anchor_set & set(cyc) else _rotate_min(cyc)
+        wc, wm, wf, labels = zip(*(info[e] for e in zip(nodes, nodes[1:] + nodes[:1],
+                                                        strict=True)), strict=True)
+        ceiling = min(wc)
+        if ceiling < min_amount:
             continue
-        w = weights["ceiling"]
-        rows.append({"entities": nodes, "length": len(nodes),
-                     "flow_types": tuple(labels[e] for e in legs),
-                     "legs": tuple(w[e] for e in legs), **amounts})
-    table = pd.DataFrame(rows, columns=["entities", "length", "flow_types", "legs", *BASES])
+        cols["entities"].append(nodes)
+        cols["length"].append(len(nodes))
+        cols["flow_types"].append(labels)
+        cols["legs"].append(wc)
+        cols["ceiling"].append(ceiling)
+        cols["committed"].append(min(wm))
+        cols["funded"].append(min(wf))
+    table = pd.DataFrame(cols)
     if len(table):
         table = table.sort_values(["ceiling", "length"], ascending=[False, True],
                                   kind="stable").reset_index(drop=True)
