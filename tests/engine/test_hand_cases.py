@@ -168,3 +168,14 @@ def test_residual_goes_to_the_listed_owners() -> None:
     assert res.entity["cash"][0, 0, 0] == pytest.approx(0.8 * 49.0)
     assert res.loss_stakes[0, 0] == pytest.approx(10.0 - 0.8 * 49.0)
     assert res.shortfall[0, 1] == pytest.approx(0.0)
+
+
+def test_engine_params_are_checked() -> None:
+    from bubblescope.engine import EngineParams
+
+    with pytest.raises(ValueError, match="recovery_other_assets"):
+        EngineParams(recovery_other_assets=1.5)
+    with pytest.raises(ValueError, match="accounting_life_years"):
+        EngineParams(accounting_life_years=0.0)
+    with pytest.raises(ValueError, match="max_iterations"):
+        EngineParams(max_iterations=0)

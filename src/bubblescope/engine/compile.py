@@ -90,6 +90,22 @@ class EngineParams:
     tolerance: float = 1e-9
     max_iterations: int = 500
 
+    def __post_init__(self) -> None:
+        for name in ("recovery_other_assets", "recovery_claims", "equity_raise_cap"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name}: must lie in [0, 1], got {v!r}")
+        for name in ("accounting_life_years", "tolerance"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}: must be positive, got {getattr(self, name)!r}")
+        for name in ("outside_debt_rate", "refinance_spread_max", "grid_price",
+                     "financial_margin"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v >= -0.05):
+                raise ValueError(f"{name}: expected a finite rate or price, got {v!r}")
+        if self.max_iterations < 1:
+            raise ValueError(f"max_iterations: must be >= 1, got {self.max_iterations!r}")
+
 
 @dataclass
 class Compiled:
