@@ -422,9 +422,10 @@ def risk_chain(lt: LookThrough, net: Network | None = None, *, max_depth: int = 
 
     ``intermediary`` lists the funds/ETFs passed through; ``financing_entity`` is the last
     SPV on the path, or the obligor itself when it is a neocloud or an SPV; ``end_user`` is
-    the ultimate obligor (for a neocloud, its largest customer in the as-of year, when
-    ``net`` is given, with ``end_user_share`` of its revenue). ``asset`` comes from the
-    collateral, ``secured_by`` or lease ``asset`` fields along the path.
+    the ultimate obligor (for a neocloud, its largest customer in the as-of year on the
+    look-through basis, when ``net`` is given, with ``end_user_share`` of its revenue).
+    ``asset`` comes from the collateral, ``secured_by`` or lease ``asset`` fields along the
+    path.
     Paths deeper than ``max_depth`` stop where they are (dollars are kept).
 
     >>> from bubblescope.model import Network
@@ -443,7 +444,7 @@ def risk_chain(lt: LookThrough, net: Network | None = None, *, max_depth: int = 
     if net is not None:
         from .concentration import revenue_concentration
 
-        rc = revenue_concentration(net, "committed")
+        rc = revenue_concentration(net, lt.basis)
         top_customer = {r.entity: (r.top_counterparty, r.top_share)
                         for r in rc.itertuples(index=False)}
     rows: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
