@@ -62,3 +62,20 @@ def test_on_quarter_hook_sees_every_chunk_and_quarter() -> None:
              keep_paths=False, on_quarter=hook)
     assert len(seen) == 3 * 4
     assert {(a, b) for _, a, b in seen} == {(0, 2), (2, 4), (4, 5)}
+
+
+def test_keep_paths_refuses_huge_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from bubblescope.engine.simulate import kept_bytes
+
+    sim_module = importlib.import_module("bubblescope.engine.simulate")
+
+    net = spv_network(3.0)
+    res = simulate(net, FactorPaths.flat(2, 97))
+    # 3 entities, 1 bond, 1 lease: 8 × 97 × (13·3 + 5 + 3 + 2) bytes a path
+    assert kept_bytes(res.compiled, 1) == 8 * 97 * 49
+    monkeypatch.setattr(sim_module, "KEEP_PATHS_LIMIT", 8 * 97 * 49 * 10)
+    with pytest.raises(ValueError, match="keep_paths: per-path results for 11 paths"):
+        simulate(net, FactorPaths.flat(11, 97))
+    assert simulate(net, FactorPaths.flat(11, 97), keep_paths=False).paths == 11

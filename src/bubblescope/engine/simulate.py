@@ -82,6 +82,16 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
                 loss_stakes=st.loss_stakes, shortfall=st.shortfall)
 
 
+#: Largest per-path result set ``simulate`` will build with ``keep_paths=True``, bytes.
+KEEP_PATHS_LIMIT = 4e9
+
+
+def kept_bytes(c: Compiled, paths: int) -> int:
+    """Approximate memory of the per-path results kept with ``keep_paths=True``."""
+    per_quarter = len(ENTITY_VARS) * c.n_entities + 5 * c.n_debt + 3 * c.n_trade + 2
+    return 8 * paths * c.n_quarters * per_quarter
+
+
 def simulate(network: Network | Compiled, factors: FactorPaths, *,
              horizon: str | dt.date = "2049Q4", params: EngineParams | None = None,
              keep_paths: bool = True, chunk_size: int = 2000,
@@ -95,7 +105,8 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
     factors : FactorPaths with at least as many quarters as the horizon needs.
     horizon : last quarter simulated (``"2049Q4"`` or a date).
     params : behavioural constants (EngineParams).
-    keep_paths : keep per-path, per-quarter arrays (memory ~ paths × quarters × entities);
+    keep_paths : keep per-path, per-quarter arrays (about 8 bytes × paths × quarters ×
+        (13 entities + 5 debt instruments + 3 trade obligations); refused above 4 GB);
         without them only means, default quarters and losses per path are kept.
     chunk_size : paths stepped together; bounds peak memory.
     on_quarter : optional hook called after every quarter of every chunk with
@@ -105,6 +116,13 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
     if chunk_size < 1:
         raise ValueError(f"chunk_size: must be >= 1, got {chunk_size}")
     c, f = prepare(network, factors, horizon, params)
+    if keep_paths:
+        need = kept_bytes(c, f.paths)
+        if need > KEEP_PATHS_LIMIT:
+            raise ValueError(
+                f"keep_paths: per-path results for {f.paths} paths would take about "
+                f"{need / 1e9:.1f} GB; pass keep_paths=False (means, defaults and losses "
+                f"per path are still kept) or simulate fewer paths at a time")
     chunks = [_run_chunk(c, f.slice(slice(a, a + chunk_size)), keep_paths, a, on_quarter)
               for a in range(0, f.paths, chunk_size)]
 
