@@ -151,6 +151,8 @@ def test_bad_horizon_and_factor_length() -> None:
         simulate(net, FactorPaths.flat(1, 10))
     with pytest.raises(ValueError, match="factors"):
         simulate(net, np.ones((2, 97)))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="factors: paths start in 2026Q1"):
+        simulate(net, FactorPaths.baseline(1, 97, start="2026Q1"))
 
 
 def test_residual_goes_to_the_listed_owners() -> None:

@@ -30,6 +30,13 @@ def prepare(network: Network | Compiled, factors: FactorPaths,
     else:
         raise ValueError(f"network: expected a Network, got {type(network).__name__}")
     T = compiled.n_quarters
+    if factors.start is not None:
+        from ..model._fields import parse_date, quarter_label
+
+        first = quarter_label(parse_date(factors.start))
+        if first != compiled.quarters[0]:
+            raise ValueError(f"factors: paths start in {first} but the network's as-of "
+                             f"quarter is {compiled.quarters[0]}")
     if factors.quarters < T:
         raise ValueError(f"factors: {factors.quarters} quarters given but the horizon needs "
                          f"{T} ({compiled.quarters[0]}..{compiled.quarters[-1]})")
