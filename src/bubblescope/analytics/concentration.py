@@ -167,12 +167,7 @@ def funding_by_lender(net: Network | pd.DataFrame, basis: str = "committed", *,
     >>> funding_by_lender(net)[["top_counterparty", "top_share", "hhi"]].values.tolist()
     [['x', 0.75, 0.625]]
     """
-    col = amount_column(check_basis(basis))
-    df = _frame(net)
-    df = df[df["flow_type"].isin(list(flow_types)) & (df[col] > 0)]
-    pairs = df.groupby(["target", "source"], as_index=False)[col].sum().rename(
-        columns={"target": "entity", "source": "counterparty", col: "amount"})
-    return share_table(pairs)
+    return _inflow_shares(net, basis, flow_types)
 
 
 def purchases_by_supplier(net: Network | pd.DataFrame, basis: str = "committed", *,
@@ -257,9 +252,15 @@ def hubs(net: Network | pd.DataFrame, basis: str = "committed", *, measure: str 
 def financing_sources(net: Network | pd.DataFrame, basis: str = "committed") -> pd.DataFrame:
     """Per entity: all capital coming in (equity, loans, bonds, commitments) by provider
     (the :func:`share_table` of recipient, provider, dollars)."""
+    return _inflow_shares(net, basis, FINANCING_FLOW_TYPES)
+
+
+def _inflow_shares(net: Network | pd.DataFrame, basis: str,
+                   flow_types: Sequence[str]) -> pd.DataFrame:
+    """Share table of money flowing *into* each entity, by the counterparty sending it."""
     col = amount_column(check_basis(basis))
     df = _frame(net)
-    df = df[df["flow_type"].isin(list(FINANCING_FLOW_TYPES)) & (df[col] > 0)]
+    df = df[df["flow_type"].isin(list(flow_types)) & (df[col] > 0)]
     pairs = df.groupby(["target", "source"], as_index=False)[col].sum().rename(
         columns={"target": "entity", "source": "counterparty", col: "amount"})
     return share_table(pairs)

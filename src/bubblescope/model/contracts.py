@@ -110,6 +110,11 @@ class Covenants(Strict):
                                unit="quarters")
 
 
+def exceeds(value: float | None, cap: float) -> bool:
+    """True when ``value`` is above ``cap`` beyond round-off (USD bn)."""
+    return value is not None and value > cap * (1 + 1e-9) + 1e-9
+
+
 class ContractBase(Record):
     """Fields every contract shares."""
 
@@ -181,7 +186,7 @@ class EquityStake(ContractBase):
     @model_validator(mode="after")
     def _tranches_within_amount(self) -> EquityStake:
         total = sum(t.amount for t in self.tranches)
-        if self.tranches and total > self.amount * (1 + 1e-9) + 1e-9:
+        if self.tranches and exceeds(total, self.amount):
             raise ValueError(f"tranches: they sum to {total:g}, above amount {self.amount:g}")
         return self
 
@@ -214,12 +219,12 @@ class Loan(_RatedContract):
     @model_validator(mode="after")
     def _loan_terms(self) -> Loan:
         self._check_rate()
-        if self.drawn is not None and self.drawn > self.amount * (1 + 1e-9) + 1e-9:
+        if exceeds(self.drawn, self.amount):
             raise ValueError(f"drawn: {self.drawn:g} is above the amount {self.amount:g}")
         if self.amortisation == Amortisation.custom and not self.schedule:
             raise ValueError("schedule: custom amortisation needs a repayment schedule")
         total = sum(p.amount for p in self.schedule)
-        if total > self.amount * (1 + 1e-9) + 1e-9:
+        if exceeds(total, self.amount):
             raise ValueError(f"schedule: repayments sum to {total:g}, above amount")
         return self
 
@@ -258,7 +263,7 @@ class Bond(_RatedContract):
     def _bond_terms(self) -> Bond:
         self._check_rate()
         held = sum(h.amount for h in self.holders)
-        if held > self.amount * (1 + 1e-9) + 1e-9:
+        if exceeds(held, self.amount):
             raise ValueError(
                 f"holders: they hold {held:g}, more than the face value {self.amount:g} "
                 f"({held / self.amount:.0%} of it)" if self.amount else
@@ -332,7 +337,7 @@ class ChipPurchase(ContractBase):
     @model_validator(mode="after")
     def _deliveries_within_amount(self) -> ChipPurchase:
         total = sum(d.amount for d in self.deliveries)
-        if total > self.amount * (1 + 1e-9) + 1e-9:
+        if exceeds(total, self.amount):
             raise ValueError(f"deliveries: they sum to {total:g}, above amount {self.amount:g}")
         return self
 
@@ -348,7 +353,7 @@ class FundCommitment(ContractBase):
 
     @model_validator(mode="after")
     def _called_within_amount(self) -> FundCommitment:
-        if self.called is not None and self.called > self.amount * (1 + 1e-9) + 1e-9:
+        if exceeds(self.called, self.amount):
             raise ValueError(f"called: {self.called:g} is above the commitment {self.amount:g}")
         return self
 
@@ -367,7 +372,7 @@ class CreditFacility(_RatedContract):
     @model_validator(mode="after")
     def _facility_terms(self) -> CreditFacility:
         self._check_rate()
-        if self.drawn is not None and self.drawn > self.amount * (1 + 1e-9) + 1e-9:
+        if exceeds(self.drawn, self.amount):
             raise ValueError(f"drawn: {self.drawn:g} is above the limit {self.amount:g}")
         return self
 
