@@ -1,6 +1,7 @@
 """bubblescope: map the financial web behind the AI build-out and stress-test it.
 
-The public API is deliberately small; everything else lives in sub-packages
+The public API is deliberately small (:func:`simulate` runs a Monte Carlo stress test);
+everything else lives in sub-packages
 (:mod:`bubblescope.model`, :mod:`bubblescope.io`, :mod:`bubblescope.contagion`,
 :mod:`bubblescope.analytics`, :mod:`bubblescope.testing`).
 
@@ -15,8 +16,9 @@ from .io.load import load_network
 from .io.save import save_network
 from .model.entity import Entity, EntityKind
 from .model.network import Network
+from .runners.montecarlo import simulate
 
 __version__ = "0.1.0"
 
 __all__ = ["Entity", "EntityKind", "InputError", "Network", "__version__", "load_network",
-           "save_network"]
+           "save_network", "simulate"]

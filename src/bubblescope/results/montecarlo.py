@@ -1,0 +1,363 @@
+"""Monte Carlo results: per-path scalars merged in path order, and the statistics on them.
+
+A Monte Carlo run keeps, for every path, only a handful of numbers — when each entity
+defaulted, what each holder lost, when each structure first failed — and a few small
+per-quarter price series. Everything reported (default probabilities with their standard
+errors, PD curves, loss quantiles and expected shortfall, who fails first, time bought) is
+computed from these arrays, so the numbers do not depend on how the paths were chunked or
+which runner produced them.
+
+>>> import numpy as np
+>>> s = PathSummary(default_quarter=np.array([[2, -1], [-1, -1]]),
+...                 credit_loss=np.zeros((2, 3)), equity_loss=np.zeros((2, 3)),
+...                 loss_caused=np.zeros((2, 2)), structure_failure=np.zeros((2, 0)),
+...                 prices={})
+>>> s.paths
+2
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .stats import binomial_se, loss_stats
+
+Array = np.ndarray
+
+#: Quantile levels reported for the per-quarter price series.
+PRICE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Name of the holder standing for everyone outside the network.
+EXTERNAL = "external"
+
+
+@dataclass
+class PathSummary:
+    """Per-path scalars of a block of consecutive paths (one row per path).
+
+    Attributes
+    ----------
+    default_quarter : (P, N) int, quarter index of each entity's default, -1 if none.
+    credit_loss : (P, N+1) USD bn lost as a creditor (debt, trade claims); the last column
+        is the outside world.
+    equity_loss : (P, N+1) USD bn of equity stakes and fund interests written off.
+    loss_caused : (P, N) USD bn its creditors (incl. outsiders) lost on each entity.
+    structure_failure : (P, S) int, quarter of the first default among each structure's
+        members, -1 if none.
+    prices : name → (P, T) small per-quarter series (e.g. the GPU resale index).
+    kept : engine results with per-path time series (only with ``keep_paths=True``).
+    """
+
+    default_quarter: Array
+    credit_loss: Array
+    equity_loss: Array
+    loss_caused: Array
+    structure_failure: Array
+    prices: dict[str, Array]
+    kept: list[Any] = field(default_factory=list)
+
+    @property
+    def paths(self) -> int:
+        return int(self.default_quarter.shape[0])
+
+    @classmethod
+    def concat(cls, parts: list[PathSummary]) -> PathSummary:
+        """Stack blocks in the order given (the caller passes them in path order)."""
+        if not parts:
+            raise ValueError("parts: nothing to merge")
+
+        def cat(name: str) -> Array:
+            return np.concatenate([getattr(p, name) for p in parts], axis=0)
+
+        return cls(default_quarter=cat("default_quarter"), credit_loss=cat("credit_loss"),
+                   equity_loss=cat("equity_loss"), loss_caused=cat("loss_caused"),
+                   structure_failure=cat("structure_failure"),
+                   prices={k: np.concatenate([p.prices[k] for p in parts])
+                           for k in parts[0].prices},
+                   kept=[r for p in parts for r in p.kept])
+
+
+@dataclass
+class MonteCarloResults:
+    """What a Monte Carlo run reports. Amounts are USD bn; quarters are labels like
+    ``"2027Q3"`` (index 0 = the network's as-of quarter).
+
+    Attributes
+    ----------
+    data : the merged per-path scalars (:class:`PathSummary`).
+    entity_ids, entity_kinds : the network's entities, in engine order.
+    quarters : quarter labels simulated.
+    structures : structure name → member entity ids (an SPV and its direct counterparties).
+    reference_quarter : quarter index "time bought" counts from (the scenario's first
+        shock inside the horizon, else 0).
+    meta : scenario, paths, seed, horizon, runner, chunk size, notes.
+    """
+
+    data: PathSummary
+    entity_ids: list[str]
+    entity_kinds: list[str]
+    quarters: list[str]
+    structures: dict[str, list[str]] = field(default_factory=dict)
+    reference_quarter: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ basics
+    @property
+    def paths(self) -> int:
+        return self.data.paths
+
+    @property
+    def holder_ids(self) -> list[str]:
+        return [*self.entity_ids, EXTERNAL]
+
+    @property
+    def holder_kinds(self) -> list[str]:
+        return [*self.entity_kinds, EXTERNAL]
+
+    @property
+    def defaulted(self) -> Array:
+        """(paths, entities) bool."""
+        return self.data.default_quarter >= 0
+
+    @property
+    def holder_loss(self) -> Array:
+        """(paths, N+1) total loss per holder: credit losses + equity written off."""
+        return self.data.credit_loss + self.data.equity_loss
+
+    # ------------------------------------------------------------ entities
+    def default_probability(self) -> pd.DataFrame:
+        """Per entity: ``p`` = share of paths with a default by the horizon, and its Monte
+        Carlo standard error ``sqrt(p (1 - p) / n)``."""
+        p = self.defaulted.mean(axis=0)
+        return pd.DataFrame({"default_probability": p,
+                             "default_probability_se": binomial_se(p, self.paths)},
+                            index=pd.Index(self.entity_ids, name="entity"))
+
+    def pd_curve(self) -> pd.DataFrame:
+        """Cumulative default probability by the end of each calendar year (rows: years,
+        columns: entities). A partial first or last year counts up to its last quarter."""
+        dq = self.data.default_quarter
+        years = [int(q[:4]) for q in self.quarters]
+        rows = {}
+        for y in sorted(set(years)):
+            last = max(i for i, yy in enumerate(years) if yy == y)
+            rows[y] = ((dq >= 0) & (dq <= last)).mean(axis=0)
+        return pd.DataFrame.from_dict(rows, orient="index", columns=self.entity_ids
+                                      ).rename_axis("year")
+
+    def median_default_quarter(self) -> list[str | None]:
+        """Per entity, the median default quarter among paths where it defaults (the lower
+        median, so it is a real quarter), or None if it never defaults."""
+        out: list[str | None] = []
+        for j in range(len(self.entity_ids)):
+            q = self.data.default_quarter[:, j]
+            q = q[q >= 0]
+            out.append(self.quarters[int(np.quantile(q, 0.5, method="inverted_cdf"))]
+                       if q.size else None)
+        return out
+
+    def entities(self) -> pd.DataFrame:
+        """Per entity: kind, PD and its standard error, median default quarter, expected
+        loss to its creditors (mean over paths of what they lose on it, USD bn)."""
+        df = self.default_probability()
+        df.insert(0, "kind", self.entity_kinds)
+        df["median_default_quarter"] = self.median_default_quarter()
+        df["expected_loss_to_creditors"] = self.data.loss_caused.mean(axis=0)
+        return df
+
+    # ------------------------------------------------------------ holders
+    def holders(self) -> pd.DataFrame:
+        """Per holder (entities and ``external``): kind, loss mean, median, VaR 95/99,
+        ES 97.5 of the total loss, and the credit and equity parts of the mean."""
+        stats = loss_stats(self.holder_loss)
+        df = pd.DataFrame({"kind": self.holder_kinds, **stats},
+                          index=pd.Index(self.holder_ids, name="holder"))
+        df["credit_loss_mean"] = self.data.credit_loss.mean(axis=0)
+        df["equity_loss_mean"] = self.data.equity_loss.mean(axis=0)
+        return df
+
+    def holder_kind_losses(self) -> pd.DataFrame:
+        """Per holder kind: statistics of the kind's summed loss on each path."""
+        kinds = sorted(set(self.holder_kinds))
+        loss = self.holder_loss
+        cols = np.array(self.holder_kinds)
+        per = np.stack([loss[:, cols == k].sum(axis=1) for k in kinds], axis=1)
+        return pd.DataFrame(loss_stats(per), index=pd.Index(kinds, name="kind"))
+
+    # ------------------------------------------------------------ who fails first
+    def first_to_fail(self) -> pd.DataFrame:
+        """Distribution of the first defaulter's kind. On each path the entities defaulting
+        in the earliest default quarter share one unit equally; ``none`` is the share of
+        paths with no default. Shares sum to 1; ``se`` is the binomial standard error."""
+        dq = self.data.default_quarter.astype(np.int64)
+        kinds = np.array(self.entity_kinds)
+        names = sorted(set(self.entity_kinds))
+        share = dict.fromkeys(names, 0.0)
+        any_d = dq >= 0
+        first = np.where(any_d, dq, np.iinfo(np.int64).max).min(axis=1)
+        hit = any_d & (dq == first[:, None])
+        counts = hit.sum(axis=1)
+        weight = np.zeros(dq.shape)
+        has = counts > 0
+        weight[has] = hit[has] / counts[has, None]
+        totals = weight.sum(axis=0)
+        for k in names:
+            share[k] = float(totals[kinds == k].sum()) / self.paths
+        share["none"] = float((~has).mean())
+        s = pd.Series(share, name="share")
+        s = s[(s > 0) | (s.index == "none")]
+        return pd.DataFrame({"share": s, "se": binomial_se(s.to_numpy(), self.paths)}
+                            ).rename_axis("kind")
+
+    # ------------------------------------------------------------ time bought
+    def time_bought(self) -> pd.DataFrame:
+        """Per structure: quarters from the reference quarter to the first default among
+        its members. ``p_fail`` (and ``se``) is the share of paths where a member defaults;
+        ``median_quarters`` / ``mean_quarters`` are over those paths (None if none);
+        ``censored_share`` = 1 - p_fail (no default by the horizon)."""
+        rows = []
+        sf = self.data.structure_failure
+        for j, name in enumerate(self.structures):
+            q = sf[:, j]
+            q = q[q >= 0] - self.reference_quarter
+            p = q.size / self.paths
+            rows.append({"structure": name, "p_fail": p,
+                         "se": float(binomial_se(p, self.paths)),
+                         "median_quarters": (float(np.quantile(q, 0.5, method="inverted_cdf"))
+                                             if q.size else None),
+                         "mean_quarters": float(q.mean()) if q.size else None,
+                         "censored_share": 1.0 - p})
+        return pd.DataFrame(rows, columns=["structure", "p_fail", "se", "median_quarters",
+                                           "mean_quarters", "censored_share"]
+                            ).set_index("structure")
+
+    # ------------------------------------------------------------ prices
+    def price_quantiles(self) -> pd.DataFrame:
+        """Per price series and quarter: the 5/25/50/75/95% quantiles over paths (long)."""
+        frames = []
+        for name, arr in self.data.prices.items():
+            q = np.quantile(arr, PRICE_LEVELS, axis=0)
+            df = pd.DataFrame(q.T, columns=[f"q{int(round(x * 100)):02d}" for x in PRICE_LEVELS])
+            df.insert(0, "quarter", self.quarters[: arr.shape[1]])
+            df.insert(0, "series", name)
+            frames.append(df)
+        return (pd.concat(frames, ignore_index=True) if frames else
+                pd.DataFrame(columns=["series", "quarter",
+                                      *[f"q{int(round(x * 100)):02d}" for x in PRICE_LEVELS]]))
+
+    # ------------------------------------------------------------ export
+    def to_dict(self) -> dict[str, Any]:
+        """Everything reported, as plain JSON-ready data (amounts USD bn)."""
+        ent = self.entities()
+        curve = self.pd_curve()
+        entities = {}
+        for eid, row in ent.iterrows():
+            entities[str(eid)] = {
+                "kind": row["kind"],
+                "default_probability": _num(row["default_probability"]),
+                "default_probability_se": _num(row["default_probability_se"]),
+                "pd_by_year": {str(y): _num(curve.at[y, eid]) for y in curve.index},
+                "median_default_quarter": (row["median_default_quarter"]
+                                           if isinstance(row["median_default_quarter"], str)
+                                           else None),
+                "expected_loss_to_creditors": _num(row["expected_loss_to_creditors"])}
+        keys = ["loss_mean", "loss_median", "loss_p95", "loss_p99", "es_975"]
+        holders = {str(h): {"kind": r["kind"], **{k: _num(r[k]) for k in
+                                                  [*keys, "credit_loss_mean",
+                                                   "equity_loss_mean"]}}
+                   for h, r in self.holders().iterrows()}
+        kinds = {str(k): {k2: _num(r[k2]) for k2 in keys}
+                 for k, r in self.holder_kind_losses().iterrows()}
+        ftf = self.first_to_fail()
+        tb = self.time_bought()
+        prices: dict[str, Any] = {}
+        for name, grp in self.price_quantiles().groupby("series", sort=False):
+            prices[str(name)] = {str(r["quarter"]): {c: _num(r[c]) for c in grp.columns[2:]}
+                                 for _, r in grp.iterrows()}
+        return {
+            **{k: self.meta[k] for k in ("scenario", "network", "paths", "seed", "horizon",
+                                         "runner", "chunk_size") if k in self.meta},
+            "paths": self.paths,
+            "units": "USD bn; probabilities as decimals; quarters as labels",
+            "entities": entities,
+            "holders": holders,
+            "holder_kinds": kinds,
+            "first_to_fail": {str(k): _num(v) for k, v in ftf["share"].items()},
+            "first_to_fail_se": {str(k): _num(v) for k, v in ftf["se"].items()},
+            "time_bought": {"reference_quarter": self.quarters[self.reference_quarter]
+                            if self.reference_quarter < len(self.quarters) else None,
+                            "structures": {str(s): {c: _num(r[c]) for c in tb.columns}
+                                           for s, r in tb.iterrows()}},
+            "price_quantiles": prices,
+            "spv_bond_price_quantiles": None,
+            "amplification": self.meta.get("amplification"),
+            "notes": list(self.meta.get("notes", [])),
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The report's tables by file stem."""
+        return {"entities": self.entities().reset_index(),
+                "pd_curve": self.pd_curve().reset_index(),
+                "holders": self.holders().reset_index(),
+                "holder_kinds": self.holder_kind_losses().reset_index(),
+                "first_to_fail": self.first_to_fail().reset_index(),
+                "time_bought": self.time_bought().reset_index(),
+                "price_quantiles": self.price_quantiles()}
+
+    def write(self, folder: str | os.PathLike[str], *, fmt: str | None = None) -> list[Path]:
+        """Write every table into ``folder`` (which must not exist) — Parquet if pyarrow is
+        installed, else CSV — staged in a temporary sibling and renamed into place.
+
+        Raises FileExistsError if ``folder`` exists, FileNotFoundError if its parent does
+        not."""
+        import shutil
+        import tempfile
+
+        target = Path(folder)
+        if target.exists():
+            raise FileExistsError(f"{target}: already exists")
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():
+            raise FileNotFoundError(f"{parent}: folder does not exist")
+        if fmt is None:
+            fmt = "parquet" if _has_pyarrow() else "csv"
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
+        try:
+            for stem, df in self.tables().items():
+                if fmt == "parquet":
+                    df.to_parquet(tmp / f"{stem}.parquet", index=False)
+                else:
+                    df.to_csv(tmp / f"{stem}.csv", index=False)
+            import json
+
+            (tmp / "summary.json").write_text(json.dumps(self.to_dict(), indent=2))
+            os.rename(tmp, target)  # fails if target appeared meanwhile (non-empty dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return sorted(target.iterdir())
+
+
+def _has_pyarrow() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+__all__ = ["EXTERNAL", "PRICE_LEVELS", "MonteCarloResults", "PathSummary"]

@@ -1,0 +1,148 @@
+"""Monte Carlo runs: same numbers whatever the runner and chunking; bounded memory."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import bubblescope
+from bubblescope.engine import compile_network
+from bubblescope.results import MonteCarloResults
+from bubblescope.runners import RunnerError, make_runner, simulate, structures_of
+
+HORIZON = "2027Q4"
+
+
+def assert_identical(a: MonteCarloResults, b: MonteCarloResults) -> None:
+    """Every per-path number and every reported number equal, bit for bit."""
+    da, db = a.data, b.data
+    for name in ("default_quarter", "credit_loss", "equity_loss", "loss_caused",
+                 "structure_failure"):
+        assert np.array_equal(getattr(da, name), getattr(db, name)), name
+    assert da.prices.keys() == db.prices.keys()
+    for k in da.prices:
+        assert np.array_equal(da.prices[k], db.prices[k]), k
+    strip = ("runner", "chunk_size")
+    ja = {k: v for k, v in a.to_dict().items() if k not in strip}
+    jb = {k: v for k, v in b.to_dict().items() if k not in strip}
+    assert json.dumps(ja, sort_keys=True) == json.dumps(jb, sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def net() -> bubblescope.Network:
+    return bubblescope.load_network("ai-2025")
+
+
+@pytest.fixture(scope="module")
+def serial(net) -> MonteCarloResults:
+    return simulate(net, "slow", paths=24, seed=11, horizon=HORIZON, chunk_size=6,
+                    progress=False)
+
+
+def test_chunking_invariance(net) -> None:
+    a = simulate(net, "gpu-doom-loop", paths=60, seed=5, horizon=HORIZON, chunk_size=7,
+                 progress=False)
+    b = simulate(net, "gpu-doom-loop", paths=60, seed=5, horizon=HORIZON, chunk_size=50,
+                 progress=False)
+    assert a.meta["chunks"] == 9 and b.meta["chunks"] == 2
+    assert_identical(a, b)
+
+
+def test_seed_changes_numbers(net, serial) -> None:
+    other = simulate(net, "slow", paths=24, seed=12, horizon=HORIZON, chunk_size=6,
+                     progress=False)
+    assert not np.array_equal(other.data.prices["gpu_resale_default"],
+                              serial.data.prices["gpu_resale_default"])
+
+
+def test_processes_equal_serial(net, serial) -> None:
+    mc = simulate(net, "slow", paths=24, seed=11, runner="processes", horizon=HORIZON,
+                  chunk_size=6, workers=2, progress=False)
+    assert mc.meta["runner"] == "processes" and mc.meta["chunks"] == 4
+    assert_identical(mc, serial)
+
+
+def test_dask_equal_serial(net, serial) -> None:
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        mc = simulate(net, "slow", paths=24, seed=11, runner="dask", scheduler=client,
+                      horizon=HORIZON, chunk_size=6, progress=False)
+    assert mc.meta["runner"] == "dask"
+    assert_identical(mc, serial)
+
+
+def test_no_per_path_time_series_unless_asked(net, serial) -> None:
+    assert serial.data.kept == []
+    P, T = serial.paths, len(serial.quarters)
+    N = len(serial.entity_ids)
+    # only per-path scalars and two small price series: nothing (P, T, N)-shaped
+    for name in ("default_quarter", "credit_loss", "equity_loss", "loss_caused",
+                 "structure_failure"):
+        arr = getattr(serial.data, name)
+        assert arr.ndim == 2 and arr.shape[0] == P and arr.shape[1] <= N + 1
+    assert all(v.shape == (P, T) for v in serial.data.prices.values())
+    kept = simulate(net, "slow", paths=12, seed=11, horizon=HORIZON, chunk_size=6,
+                    keep_paths=True, progress=False)
+    assert len(kept.data.kept) == 2
+    assert kept.data.kept[0].entity["cash"].shape == (6, T, N)
+
+
+def test_keep_paths_does_not_change_numbers(net, serial) -> None:
+    kept = simulate(net, "slow", paths=24, seed=11, horizon=HORIZON, chunk_size=24,
+                    keep_paths=True, progress=False)
+    assert np.array_equal(kept.data.credit_loss, serial.data.credit_loss)
+
+
+def test_reports_are_consistent(serial) -> None:
+    ent = serial.entities()
+    p = ent["default_probability"]
+    assert ((p >= 0) & (p <= 1)).all()
+    assert np.allclose(ent["default_probability_se"], np.sqrt(p * (1 - p) / serial.paths))
+    curve = serial.pd_curve()
+    assert np.allclose(curve.iloc[-1].to_numpy(), p.to_numpy())
+    assert (np.diff(curve.to_numpy(), axis=0) >= 0).all()       # cumulative
+    assert serial.first_to_fail()["share"].sum() == pytest.approx(1.0)
+    h = serial.holders()
+    assert (h["loss_p99"] >= h["loss_p95"]).all()
+    assert np.allclose(h["loss_mean"], h["credit_loss_mean"] + h["equity_loss_mean"])
+    # all losses caused by defaulters are borne by some holder
+    assert serial.data.loss_caused.sum() == pytest.approx(serial.data.credit_loss.sum())
+
+
+def test_structures_are_spvs_with_their_lessees(net) -> None:
+    c = compile_network(net, HORIZON)
+    s = structures_of(c)
+    assert "hyperion_spv" in s
+    members = [c.entity_ids[i] for i in s["hyperion_spv"]]
+    assert members[0] == "hyperion_spv" and "meta" in members
+
+
+def test_public_api_accepts_names() -> None:
+    mc = bubblescope.simulate("ai-2025", "baseline", paths=3, seed=0, horizon="2026Q2",
+                              progress=False)
+    assert mc.paths == 3 and mc.quarters == ["2025Q4", "2026Q1", "2026Q2"]
+    assert mc.meta["scenario"] == "baseline"
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"paths": 0}, "paths"), ({"paths": -3}, "paths"), ({"seed": -1}, "seed"),
+    ({"chunk_size": 0}, "chunk_size"), ({"runner": "gpu"}, "runner"),
+])
+def test_bad_arguments(net, kwargs, match) -> None:
+    args = {"paths": 2, "seed": 0, "horizon": "2026Q1", "progress": False, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        simulate(net, "baseline", **args)
+
+
+def test_unreachable_scheduler(monkeypatch) -> None:
+    from bubblescope.runners import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1)
+    with pytest.raises(RunnerError, match="Dask scheduler"):
+        make_runner("dask", scheduler="tcp://127.0.0.1:1")
+    with pytest.raises(RunnerError, match="only used with runner 'dask'"):
+        make_runner("serial", scheduler="tcp://127.0.0.1:1")
