@@ -53,6 +53,8 @@ FINANCIAL_KINDS = FINAL_HOLDER_KINDS | INTERMEDIARY_KINDS | {EntityKind.governme
 _IG = {"AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-"}
 #: Hours in a quarter (8760 / 4), for power contracts.
 HOURS_PER_QUARTER = 2190.0
+#: settlement of a quarter with defaults: part 1's loop, or exact clearing
+CLEARING_MODES = ("loop", "eisenberg_noe", "rogers_veraart")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,18 @@ class EngineParams:
         outside debt, decimal/yr (their income lies outside the network).
     tolerance : cash below −tolerance is a default; also the fixed-point tolerance, USD bn.
     max_iterations : cap on the default loop's iterations per quarter.
+    clearing : how the payments of a quarter with defaults are settled (part 2, issue 6).
+        ``"loop"`` (default, part 1): the fictitious-default loop, stopped once payments
+        move by less than ``tolerance × 1e-3``. ``"eisenberg_noe"``: the same loop, then
+        exact clearing — the piecewise-linear fixed point of the tiered waterfall solved
+        with linear systems on the default set (a Greatest-Clearing-Vector algorithm with
+        seniority tiers). ``"rogers_veraart"``: exact clearing with default costs: a
+        defaulter's estate is ``default_cost_alpha × (cash, revenue, equity raised and
+        assets sold) + default_cost_beta × payments received``.
+    default_cost_alpha : share of a defaulter's own assets realised, used only with
+        ``clearing="rogers_veraart"``, in [0, 1].
+    default_cost_beta : share of the payments a defaulter receives that reach its
+        creditors, used only with ``clearing="rogers_veraart"``, in [0, 1].
     """
 
     outside_debt_rate: float = 0.06
@@ -89,9 +103,16 @@ class EngineParams:
     financial_margin: float = 0.01
     tolerance: float = 1e-9
     max_iterations: int = 500
+    clearing: str = "loop"
+    default_cost_alpha: float = 1.0
+    default_cost_beta: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("recovery_other_assets", "recovery_claims", "equity_raise_cap"):
+        if self.clearing not in CLEARING_MODES:
+            raise ValueError(f"clearing: expected one of {CLEARING_MODES}, got "
+                             f"{self.clearing!r}")
+        for name in ("recovery_other_assets", "recovery_claims", "equity_raise_cap",
+                     "default_cost_alpha", "default_cost_beta"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name}: must lie in [0, 1], got {v!r}")
@@ -105,6 +126,13 @@ class EngineParams:
                 raise ValueError(f"{name}: expected a finite rate or price, got {v!r}")
         if self.max_iterations < 1:
             raise ValueError(f"max_iterations: must be >= 1, got {self.max_iterations!r}")
+
+    @property
+    def default_costs(self) -> tuple[float, float]:
+        """``(alpha, beta)`` of the clearing: ``(1, 1)`` unless Rogers–Veraart."""
+        if self.clearing == "rogers_veraart":
+            return float(self.default_cost_alpha), float(self.default_cost_beta)
+        return 1.0, 1.0
 
 
 @dataclass

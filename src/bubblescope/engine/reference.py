@@ -7,6 +7,10 @@ step, not compilation) and restates every rule of a quarter: schedules, the oper
 model, the liquidity ladder, the fictitious-default loop, the waterfall and settlement.
 """
 
+# The per-quarter helpers (receipts, claims, waterfall) are closures over that quarter's
+# lists and are only called within the quarter that defines them.
+# ruff: noqa: B023
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,6 +39,7 @@ from .compile import (
     EngineParams,
 )
 from .factors import FactorPaths
+from .step import CLEARING_COND_MAX, EXACT_SWEEPS, NEWTON_ROUNDS
 
 Array = np.ndarray
 
@@ -61,6 +66,62 @@ def _principal(c: Compiled, d: int, bal: float, rate: float, t: int) -> float:
 
 def _ratio(a: float, b: float) -> float:
     return min(a / b, 1.0) if b > 0 else 1.0
+
+
+def _newton_ref(c: Compiled, nd: list[bool], est: list[float], implied: list[float],
+                beta: float, cl: tuple, dist: dict, oliab: list[float], opex: list[float],
+                lender: list[int]) -> list[float]:
+    """One exact solve of the defaulters' estates with their marginal tiers held fixed:
+    ``E_j − beta·Σ_i W[i, j]·E_i = implied_j − beta·Σ_i W[i, j]·est_i``."""
+    N, D, K = c.n_entities, c.n_debt, c.n_trade
+    _, cd, ck, _, _, r2, r3 = cl
+    fr, c0s, rr1s = dist["fr"], dist["c0"], dist["rr1"]
+    W = np.zeros((N, N + 1))
+    rest = [0.0] * N
+    u = [[0.0] * 4 for _ in range(N)]
+    for i in range(N):
+        if not nd[i]:
+            continue
+        f1, f2, f3 = fr[i][1], fr[i][2], fr[i][3]
+        if f1 < 1.0:
+            u1 = 1.0 / rr1s[i] if rr1s[i] > 0 else 0.0
+            u[i] = [(1.0 - c0s[i]) * u1, u1, 0.0, 0.0]
+            W[i, N] += (opex[i] + oliab[i]) * u1
+        elif f2 < 1.0:
+            u[i][2] = 1.0 / r2[i] if r2[i] > 0 else 0.0
+        elif f3 < 1.0:
+            u[i][3] = 1.0 / r3[i] if r3[i] > 0 else 0.0
+        else:
+            rest[i] = 1.0
+    for d in range(D):
+        i = c.debtor[d]
+        for j in range(N + 1):
+            W[i, j] += cd[d] * u[i][c.rank[d]] * c.creditor_share[d, j]
+    for k in range(K):
+        i = c.payer[k]
+        if i < N and c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER):
+            W[i, c.payee[k]] += ck[k] * u[i][1]
+    listed = [0.0] * N
+    for e in range(len(c.stake_issuer)):
+        i, h, own = c.stake_issuer[e], c.stake_holder[e], c.stake_ownership[e]
+        listed[i] += own
+        W[i, N if nd[h] else h] += rest[i] * own
+    A = np.eye(N)
+    rhs = list(est)
+    for j in range(N):
+        W[j, N] += rest[j] * max(1.0 - listed[j], 0.0)
+    for j in range(N):
+        if not nd[j]:
+            continue
+        rhs[j] = implied[j]
+        for i in range(N):
+            if nd[i]:
+                A[j, i] -= beta * W[i, j]
+                rhs[j] -= beta * W[i, j] * est[i]
+    if np.linalg.cond(A) >= CLEARING_COND_MAX:
+        return [implied[i] if nd[i] else est[i] for i in range(N)]
+    sol = np.linalg.solve(A, np.array(rhs))
+    return [float(sol[i]) if nd[i] else est[i] for i in range(N)]
 
 
 def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
@@ -235,6 +296,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         p_serv, p_draw, p_trade = list(serv), list(draw), list(due)
         p_opex, p_other, resid = list(opex), [0.0] * N, [0.0] * N
         cl_d, cl_k = [0.0] * D, [0.0] * K
+        alpha, beta = prm.default_costs
+        exact = prm.clearing != "loop"
 
         def receipts(ps: list[float], pd_: list[float], pt: list[float],
                      rs: list[float], flags: list[bool]) -> list[float]:
@@ -258,36 +321,43 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         def isnd(j: int, flags: list[bool]) -> bool:
             return j < N and flags[j]
 
-        for _ in range(prm.max_iterations):
-            rec = receipts(p_serv, p_draw, p_trade, resid, nd)
-            new = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
-                             - full_out[i] < -prm.tolerance) for i in range(N)]
-            if not any(new):
-                nd = new
-                break
+        def estate_of(i: int, received: float) -> float:
+            if alpha == 1.0 and beta == 1.0:
+                return max(cash[i] + received + raised[i] + mrev[i] + noncash[i], 0.0)
+            own = cash[i] + raised[i] + mrev[i] + noncash[i]
+            return max(alpha * own + beta * received, 0.0)
+
+        def claims_of(new: list[bool]) -> tuple:
             drw = [0.0 if isnd(lender[d], new) else draw[d] for d in range(D)]
-            cl_d = [bal[d] + intr[d] + drw[d] for d in range(D)]
+            cd = [bal[d] + intr[d] + drw[d] for d in range(D)]
             for k in range(K):
                 if c.trade_kind[k] == DISBURSE and not isnd(c.payer[k], new):
-                    cl_d[c.disburses[k]] += due[k]
-            cl_k = [(due[k] + (c.lease_claim[t, k] if c.trade_kind[k] == RENT else 0.0))
-                    if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) else 0.0
-                    for k in range(K)]
+                    cd[c.disburses[k]] += due[k]
+            ck = [(due[k] + (c.lease_claim[t, k] if c.trade_kind[k] == RENT else 0.0))
+                  if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) else 0.0
+                  for k in range(K)]
             sec = [0.0] * N
             r1 = [opex[i] + oliab[i] for i in range(N)]
             r2 = [0.0] * N
             r3 = [0.0] * N
             for d in range(D):
                 tgt = (sec, r1, r2, r3)[c.rank[d]]
-                tgt[c.debtor[d]] += cl_d[d]
+                tgt[c.debtor[d]] += cd[d]
             for k in range(K):
                 if c.payer[k] < N:
-                    r1[c.payer[k]] += cl_k[k]
+                    r1[c.payer[k]] += ck[k]
+            return drw, cd, ck, sec, r1, r2, r3
+
+        def distribute(new: list[bool], est: list[float], cl: tuple) -> dict:
+            drw, cd, ck, sec, r1, r2, r3 = cl
             fr = [[1.0] * 4 for _ in range(N)]
             res = [0.0] * N
+            c0s = [1.0] * N
+            rr1s = [0.0] * N
             for i in range(N):
-                estate = max(cash[i] + rec[i] + raised[i] + mrev[i] + noncash[i], 0.0)
-                c0 = _ratio(min(noncash[i], estate), sec[i])
+                estate = est[i]
+                coll = noncash[i] if alpha == 1.0 else alpha * noncash[i]
+                c0 = _ratio(min(coll, estate), sec[i])
                 pool = estate - c0 * sec[i]
                 rr1 = r1[i] + (1.0 - c0) * sec[i]
                 f1 = _ratio(pool, rr1)
@@ -297,24 +367,72 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 f3 = _ratio(pool, r3[i])
                 res[i] = pool - f3 * r3[i]
                 fr[i] = [c0 + (1.0 - c0) * f1, f1, f2, f3]
-            n_serv = [cl_d[d] * fr[c.debtor[d]][c.rank[d]] if new[c.debtor[d]] else serv[d]
-                      for d in range(D)]
-            n_trade = [cl_k[k] * fr[c.payer[k]][1] if isnd(c.payer[k], new) else due[k]
-                       for k in range(K)]
-            change = max([abs(a - b) for a, b in zip(n_serv, p_serv, strict=True)]
-                         + [abs(a - b) for a, b in zip(n_trade, p_trade, strict=True)]
-                         + [abs(a - b) for a, b in zip(drw, p_draw, strict=True)]
-                         + [abs((res[i] if new[i] else 0.0) - resid[i]) for i in range(N)])
+                c0s[i], rr1s[i] = c0, rr1
+            return dict(
+                serv=[cd[d] * fr[c.debtor[d]][c.rank[d]] if new[c.debtor[d]] else serv[d]
+                      for d in range(D)],
+                trade=[ck[k] * fr[c.payer[k]][1] if isnd(c.payer[k], new) else due[k]
+                       for k in range(K)],
+                draw=drw,
+                opex=[opex[i] * fr[i][1] if new[i] else opex[i] for i in range(N)],
+                other=[oliab[i] * fr[i][1] if new[i] else 0.0 for i in range(N)],
+                resid=[res[i] if new[i] else 0.0 for i in range(N)],
+                fr=fr, c0=c0s, rr1=rr1s)
+
+        for it in range(prm.max_iterations):
+            rec = receipts(p_serv, p_draw, p_trade, resid, nd)
+            new = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
+                             - full_out[i] < -prm.tolerance) for i in range(N)]
+            if not any(new):
+                nd = new
+                break
+            cl = claims_of(new)
+            _, cl_d, cl_k = cl[0], cl[1], cl[2]
+            dist = distribute(new, [estate_of(i, rec[i]) for i in range(N)], cl)
+            change = max([abs(a - b) for a, b in zip(dist["serv"], p_serv, strict=True)]
+                         + [abs(a - b) for a, b in zip(dist["trade"], p_trade, strict=True)]
+                         + [abs(a - b) for a, b in zip(dist["draw"], p_draw, strict=True)]
+                         + [abs(dist["resid"][i] - resid[i]) for i in range(N)])
             stable = new == nd and change < prm.tolerance * 1e-3
-            p_serv, p_trade, p_draw = n_serv, n_trade, drw
-            p_opex = [opex[i] * fr[i][1] if new[i] else opex[i] for i in range(N)]
-            p_other = [oliab[i] * fr[i][1] if new[i] else 0.0 for i in range(N)]
-            resid = [res[i] if new[i] else 0.0 for i in range(N)]
+            p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
+            p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
             nd = new
-            if stable:
+            if stable or (exact and it + 1 >= EXACT_SWEEPS):
                 break
         else:
             raise RuntimeError("reference: default loop did not converge")
+
+        if exact and any(nd):
+            rec = receipts(p_serv, p_draw, p_trade, resid, nd)
+            est = [estate_of(i, rec[i]) for i in range(N)]
+            for _ in range(N + 1):
+                cl = claims_of(nd)
+                for r in range(prm.max_iterations):
+                    dist = distribute(nd, est, cl)
+                    rec = receipts(dist["serv"], dist["draw"], dist["trade"], dist["resid"],
+                                   nd)
+                    implied = [estate_of(i, rec[i]) for i in range(N)]
+                    if all(abs(implied[i] - est[i]) <= prm.tolerance * 1e-3
+                           * max(1.0, abs(est[i])) for i in range(N) if nd[i]):
+                        break
+                    if r < NEWTON_ROUNDS:
+                        est = _newton_ref(c, nd, est, implied, beta, cl, dist, oliab, opex,
+                                          lender)
+                    else:
+                        est = [implied[i] if nd[i] else est[i] for i in range(N)]
+                else:
+                    raise RuntimeError("reference: exact clearing did not converge")
+                more = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
+                                  - full_out[i] < -prm.tolerance) for i in range(N)]
+                if more == nd:
+                    break
+                nd = more
+                est = [implied[i] if nd[i] else est[i] for i in range(N)]
+            else:
+                raise RuntimeError("reference: exact clearing did not converge")
+            cl_d, cl_k = cl[1], cl[2]
+            p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
+            p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
 
         # settlement
         rec = receipts(p_serv, p_draw, p_trade, resid, nd)
@@ -338,8 +456,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                         claims += cl_k[k]
                         loss_k[k] += cl_k[k] - p_trade[k]
                 loss_x[i] += r1_total - p_opex[i] - p_other[i]
-                estate = max(cash[i] + rec[i] + raised[i] + mrev[i] + noncash[i], 0.0)
-                short[i] += claims - (estate - resid[i])
+                short[i] += claims - (estate_of(i, rec[i]) - resid[i])
         # balances
         for d in range(D):
             if nd[c.debtor[d]]:

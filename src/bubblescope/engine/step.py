@@ -269,71 +269,227 @@ def owners_share(lay: Layout, residual: Array, nd: Array) -> Array:
     return out
 
 
+def _claims(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Array
+            ) -> tuple[Array, Array, Array, Array, list[Array]]:
+    """Claims on this quarter's defaulters ``nd``: draws still made (a defaulting lender
+    makes none), debt claims (P, D), trade claims (P, K), secured claims and the unsecured
+    ranks 1–3 per debtor (P, N) — rank 1 holds trade claims, opex and other liabilities."""
+    P, N = nd.shape
+    tdue = a["tdue"]
+    nd_ext = np.concatenate([nd, np.zeros((P, 1), bool)], axis=1)
+    draw_now = np.where(nd_ext[:, lay.lender_idx], 0.0, a["draws"])
+    pay_nd = nd_ext[:, c.payer]
+    disb_now = np.where(pay_nd, 0.0, tdue) * lay.is_kind[DISBURSE][None, :]
+    claim_debt = a["balance"] + a["interest"] + draw_now + lay.to_debt(disb_now)
+    lease = c.lease_claim[t][None, :] * lay.is_kind[RENT][None, :]
+    claim_trade = (tdue + lease) * lay.claimable[None, :]
+    secured = lay.by_rank[0](claim_debt)[:, :N]
+    ranks = [lay.by_rank[r](claim_debt)[:, :N] for r in range(1, 4)]
+    ranks[0] = ranks[0] + lay.to_payer(claim_trade)[:, :N] + a["opex"] + a["other"]
+    return draw_now, claim_debt, claim_trade, secured, ranks
+
+
+def _estate(a: dict[str, Array], received: Array, alpha: float, beta: float) -> Array:
+    """A defaulter's estate (P, N), USD bn: ``alpha`` × (cash + market revenue + equity
+    raised + non-cash assets sold) + ``beta`` × receipts; part 1 has alpha = beta = 1."""
+    if alpha == 1.0 and beta == 1.0:
+        return np.maximum(a["cash"] + received + a["raised"] + a["mrev"] + a["noncash"], 0.0)
+    own = a["cash"] + a["raised"] + a["mrev"] + a["noncash"]
+    return np.maximum(alpha * own + beta * received, 0.0)
+
+
+def _waterfall(c: Compiled, lay: Layout, a: dict[str, Array], nd: Array, estate: Array,
+               claims: tuple, alpha: float) -> dict[str, Array]:
+    """Distribute each defaulter's ``estate``: secured claims from their collateral (the
+    non-cash assets, × alpha), then ranks 1, 2, 3 pro rata, the rest to the owners.
+    Non-defaulters pay what is scheduled."""
+    P, N = nd.shape
+    draw_now, claim_debt, claim_trade, secured, ranks = claims
+    collateral = a["noncash"] if alpha == 1.0 else alpha * a["noncash"]
+    c0 = _ratio(np.minimum(collateral, estate), secured)
+    pool = estate - c0 * secured
+    r1 = ranks[0] + (1.0 - c0) * secured
+    f1 = _ratio(pool, r1)
+    pool = pool - f1 * r1
+    f2 = _ratio(pool, ranks[1])
+    pool = pool - f2 * ranks[1]
+    f3 = _ratio(pool, ranks[2])
+    res = pool - f3 * ranks[2]
+    frac = np.stack([c0 + (1.0 - c0) * f1, f1, f2, f3], axis=2)  # (P, N, 4)
+    debt_frac = frac[:, c.debtor, c.rank] if c.n_debt else np.zeros((P, 0))
+    deb_nd = nd[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
+    nd_ext = np.concatenate([nd, np.zeros((P, 1), bool)], axis=1)
+    f1_ext = np.concatenate([f1, np.ones((P, 1))], axis=1)
+    return dict(pay_service=np.where(deb_nd, claim_debt * debt_frac, a["service"]),
+                pay_trade=np.where(nd_ext[:, c.payer], claim_trade * f1_ext[:, c.payer],
+                                   a["tdue"]),
+                pay_draw=draw_now, pay_opex=np.where(nd, a["opex"] * f1, a["opex"]),
+                pay_other=np.where(nd, a["other"] * f1, 0.0),
+                residual=np.where(nd, res, 0.0), c0=c0, r1=r1, f1=f1, f2=f2, f3=f3)
+
+
+def _received(lay: Layout, w: dict[str, Array], nd: Array) -> Array:
+    """What each party receives (P, N+1) from the payments in ``w``."""
+    return (lay.to_creditors(w["pay_service"]) + lay.to_debtor(w["pay_draw"])
+            + lay.to_payee(w["pay_trade"]) + owners_share(lay, w["residual"], nd))
+
+
 def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> dict:
     """Fictitious-default loop on a batch of paths (arrays in ``a``, rows = paths).
 
     Starting from full payment, entities whose cash would go negative default; each
     defaulter's payments are replaced by its waterfall distribution on its current
     receipts; receipts are recomputed and the loop repeats until the default set and the
-    payments no longer change. The default set only grows.
+    payments no longer change. The default set only grows. With exact clearing
+    (``params.clearing != "loop"``) the loop's answer is then refined to the exact fixed
+    point by :func:`exact_clearing`.
     """
     p = c.params
+    alpha, beta = p.default_costs
     P, N = a["cash"].shape
-    service, draws, tdue, opex = a["service"], a["draws"], a["tdue"], a["opex"]
-    lease = c.lease_claim[t][None, :] * lay.is_kind[RENT][None, :]
-    claimable = lay.claimable[None, :]
     nd = np.zeros((P, N), bool)
-    pay_service, pay_draw, pay_trade = service, draws, tdue
-    pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
-    claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
+    w = dict(pay_service=a["service"], pay_draw=a["draws"], pay_trade=a["tdue"],
+             pay_opex=a["opex"], pay_other=np.zeros((P, N)), residual=np.zeros((P, N)))
+    claims: tuple = ()
     for iterations in range(1, p.max_iterations + 1):
-        received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
-                    + lay.to_payee(pay_trade) + owners_share(lay, residual, nd))[:, :N]
+        received = _received(lay, w, nd)[:, :N]
         new_nd = nd | ((a["cash"] + received + a["raised"] + a["mrev"] - a["full_out"]
                         < -p.tolerance) & a["alive"])
         # waterfall of every defaulter on its current receipts
-        nd_ext = np.concatenate([new_nd, np.zeros((P, 1), bool)], axis=1)
-        draw_now = np.where(nd_ext[:, lay.lender_idx], 0.0, draws)
-        pay_nd = nd_ext[:, c.payer]
-        disb_now = np.where(pay_nd, 0.0, tdue) * lay.is_kind[DISBURSE][None, :]
-        claim_debt = a["balance"] + a["interest"] + draw_now + lay.to_debt(disb_now)
-        claim_trade = (tdue + lease) * claimable
-        estate = np.maximum(a["cash"] + received + a["raised"] + a["mrev"] + a["noncash"], 0.0)
-        secured = lay.by_rank[0](claim_debt)[:, :N]
-        ranks = [lay.by_rank[r](claim_debt)[:, :N] for r in range(1, 4)]
-        ranks[0] = ranks[0] + lay.to_payer(claim_trade)[:, :N] + opex + a["other"]
-        c0 = _ratio(np.minimum(a["noncash"], estate), secured)
-        pool = estate - c0 * secured
-        r1 = ranks[0] + (1.0 - c0) * secured
-        f1 = _ratio(pool, r1)
-        pool = pool - f1 * r1
-        f2 = _ratio(pool, ranks[1])
-        pool = pool - f2 * ranks[1]
-        f3 = _ratio(pool, ranks[2])
-        res = pool - f3 * ranks[2]
-        frac = np.stack([c0 + (1.0 - c0) * f1, f1, f2, f3], axis=2)  # (P, N, 4)
-        debt_frac = frac[:, c.debtor, c.rank] if c.n_debt else np.zeros((P, 0))
-        deb_nd = new_nd[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
-        new_service = np.where(deb_nd, claim_debt * debt_frac, service)
-        f1_ext = np.concatenate([f1, np.ones((P, 1))], axis=1)
-        new_trade = np.where(pay_nd, claim_trade * f1_ext[:, c.payer], tdue)
+        claims = _claims(c, lay, t, a, new_nd)
+        new = _waterfall(c, lay, a, new_nd, _estate(a, received, alpha, beta), claims, alpha)
         change = max(
-            float(np.max(np.abs(new_service - pay_service), initial=0.0)),
-            float(np.max(np.abs(new_trade - pay_trade), initial=0.0)),
-            float(np.max(np.abs(draw_now - pay_draw), initial=0.0)),
-            float(np.max(np.abs(np.where(new_nd, res, 0.0) - residual), initial=0.0)))
+            float(np.max(np.abs(new[k] - w[k]), initial=0.0))
+            for k in ("pay_service", "pay_trade", "pay_draw", "residual"))
         stable = bool((new_nd == nd).all()) and change < p.tolerance * 1e-3
-        pay_service, pay_trade, pay_draw = new_service, new_trade, draw_now
-        pay_opex = np.where(new_nd, opex * f1, opex)
-        pay_other = np.where(new_nd, a["other"] * f1, 0.0)
-        residual = np.where(new_nd, res, 0.0)
-        nd = new_nd
-        if stable:
-            return dict(nd=nd, pay_service=pay_service, pay_draw=pay_draw,
-                        pay_trade=pay_trade, pay_opex=pay_opex, pay_other=pay_other,
-                        residual=residual, claim_debt=claim_debt, claim_trade=claim_trade,
-                        iterations=iterations)
+        w, nd = new, new_nd
+        if stable or (p.clearing != "loop" and iterations >= EXACT_SWEEPS):
+            if p.clearing != "loop":
+                w, nd, claims, extra = exact_clearing(c, lay, t, a, nd, w, claims)
+                iterations += extra
+            return dict(nd=nd, pay_service=w["pay_service"], pay_draw=w["pay_draw"],
+                        pay_trade=w["pay_trade"], pay_opex=w["pay_opex"],
+                        pay_other=w["pay_other"], residual=w["residual"],
+                        claim_debt=claims[1], claim_trade=claims[2], iterations=iterations)
     raise RuntimeError(f"default resolution did not converge in quarter {t}")
+
+
+#: condition number above which a clearing system is treated as singular (a closed cycle
+#: of defaulters whose marginal payments all go to each other); those paths take a
+#: fixed-point step instead of the exact solve
+CLEARING_COND_MAX = 1e10
+
+
+def marginal_weights(c: Compiled, lay: Layout, a: dict[str, Array], nd: Array,
+                     w: dict[str, Array], claims: tuple) -> Array:
+    """Where one more unit of each defaulter's estate would go, (P, N, N+1).
+
+    Within the waterfall's current piece the distribution is linear in the estate: the
+    marginal unit goes pro rata to the tier that is partly paid (rank 1 with the secured
+    deficiency, rank 2 or rank 3), or to the owners when every claim is paid.
+    """
+    P, N = nd.shape
+    _, claim_debt, claim_trade, _, ranks = claims
+    c0, r1, f1, f2, f3 = w["c0"], w["r1"], w["f1"], w["f2"], w["f3"]
+    piece1 = f1 < 1.0
+    piece2 = ~piece1 & (f2 < 1.0)
+    piece3 = ~piece1 & ~piece2 & (f3 < 1.0)
+    rest = (~(piece1 | piece2 | piece3) & nd).astype(float)
+
+    def inv(x: Array, on: Array) -> Array:
+        return np.where(on & nd & (x > 0), 1.0 / np.where(x > 0, x, 1.0), 0.0)
+
+    u1 = inv(r1, piece1)
+    per_rank = np.stack([(1.0 - c0) * u1, u1, inv(ranks[1], piece2), inv(ranks[2], piece3)],
+                        axis=2)
+    W = np.zeros((P, N, N + 1))
+    if c.n_debt:
+        m = claim_debt * per_rank[:, c.debtor, c.rank]              # (P, D)
+        share = c.creditor_share.reshape(c.n_debt, N + 1)
+        for d in range(c.n_debt):
+            W[:, c.debtor[d], :] += m[:, d, None] * share[None, d, :]
+    for k in np.nonzero((c.payer < N) & lay.claimable)[0]:
+        W[:, c.payer[k], c.payee[k]] += claim_trade[:, k] * u1[:, c.payer[k]]
+    W[:, :, N] += (a["opex"] + a["other"]) * u1
+    # every claim paid: the residual goes to the owners (a defaulting owner's share and
+    # the unlisted rest to external, as in ``owners_share``)
+    listed = np.zeros(N)
+    for e in range(len(c.stake_issuer)):
+        i, h, own = c.stake_issuer[e], c.stake_holder[e], c.stake_ownership[e]
+        listed[i] += own
+        W[:, i, h] += rest[:, i] * own * ~nd[:, h]
+        W[:, i, N] += rest[:, i] * own * nd[:, h]
+    W[:, :, N] += rest * np.maximum(1.0 - listed, 0.0)[None, :]
+    return W
+
+
+#: Newton rounds on the waterfall's pieces before falling back to fixed-point steps
+NEWTON_ROUNDS = 30
+#: fixed-point sweeps of the default loop before exact clearing takes over
+EXACT_SWEEPS = 8
+
+
+def _newton(c: Compiled, lay: Layout, a: dict[str, Array], nd: Array, w: dict[str, Array],
+            claims: tuple, E: Array, implied: Array, beta: float) -> Array:
+    """One exact solve of the estates with the default set and the marginal tiers fixed
+    (paths whose system is singular take the fixed-point step ``implied`` instead)."""
+    N = nd.shape[1]
+    W = marginal_weights(c, lay, a, nd, w, claims)[:, :, :N]
+    both = nd[:, :, None] & nd[:, None, :]
+    Wt = np.swapaxes(np.where(both, W, 0.0), 1, 2)         # Wt[j, i] = W[i, j]
+    A = np.eye(N)[None] - beta * Wt
+    rhs = implied - beta * np.einsum("pji,pi->pj", Wt, np.where(nd, E, 0.0))
+    rhs = np.where(nd, rhs, E)
+    ok = np.linalg.cond(A) < CLEARING_COND_MAX
+    sol = implied.copy()
+    if ok.any():
+        sol[ok] = np.linalg.solve(A[ok], rhs[ok][:, :, None])[:, :, 0]
+    return np.where(nd, sol, E)
+
+
+def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Array,
+                   w: dict[str, Array], claims: tuple
+                   ) -> tuple[dict[str, Array], Array, tuple, int]:
+    """Refine the default loop's answer to the exact clearing payments.
+
+    Each defaulter's payments are a piecewise-linear, non-decreasing function of its
+    estate ``E = alpha·own + beta·received``. With the default set ``D`` fixed, the
+    estates solve ``E = alpha·own + beta·R(E)``; holding every defaulter's marginal tier
+    fixed this is the linear system
+    ``E_j − beta·Σ_i W[i, j]·E_i = alpha·own_j + beta·(R0_j − Σ_i W[i, j]·E0_i)`` over
+    the defaulters (``W``: :func:`marginal_weights`; ``R0``: receipts at the estates
+    ``E0``), solved again until the tiers stop moving (after ``NEWTON_ROUNDS`` rounds,
+    plain fixed-point steps). Then entities that cannot pay from the cleared receipts join
+    ``D`` and the solve repeats — the Greatest Clearing Vector algorithm of Eisenberg and
+    Noe, with seniority tiers and Rogers–Veraart default costs. Returns the payments, the
+    default set, the claims and the number of rounds.
+    """
+    p = c.params
+    alpha, beta = p.default_costs
+    N = nd.shape[1]
+    R0 = _received(lay, w, nd)[:, :N]
+    E = _estate(a, R0, alpha, beta)
+    rounds = 0
+    for _ in range(N + 1):
+        claims = _claims(c, lay, t, a, nd)
+        for r in range(p.max_iterations):
+            rounds += 1
+            w = _waterfall(c, lay, a, nd, E, claims, alpha)
+            R0 = _received(lay, w, nd)[:, :N]
+            implied = _estate(a, R0, alpha, beta)
+            gap = np.where(nd, np.abs(implied - E), 0.0)
+            if bool((gap <= p.tolerance * 1e-3 * np.maximum(1.0, np.abs(E))).all()):
+                break
+            E = (_newton(c, lay, a, nd, w, claims, E, implied, beta) if r < NEWTON_ROUNDS
+                 else implied)
+        else:
+            raise RuntimeError(f"exact clearing did not converge in quarter {t}")
+        new_nd = nd | ((a["cash"] + R0 + a["raised"] + a["mrev"] - a["full_out"]
+                        < -p.tolerance) & a["alive"])
+        if bool((new_nd == nd).all()):
+            return w, nd, claims, rounds
+        nd, E = new_nd, implied
+    raise RuntimeError(f"exact clearing did not converge in quarter {t}")
 
 
 def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Array,
@@ -414,6 +570,13 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                    + np.where(nd, noncash, 0.0).sum(axis=1))
     external_out = (received[:, N] + dead_in + pay_opex.sum(axis=1) + pay_other.sum(axis=1)
                     + capex_paid.sum(axis=1))
+    alpha, beta = p.default_costs
+    estate = _estate(dict(cash=st.cash, raised=raised, mrev=mrev, noncash=noncash),
+                     received[:, :N], alpha, beta)
+    if (alpha, beta) != (1.0, 1.0) and nd.any():
+        # default costs (Rogers–Veraart): what a defaulter had but its creditors never see
+        own = st.cash + received[:, :N] + raised + mrev + noncash
+        external_out = external_out + np.where(nd, own - estate, 0.0).sum(axis=1)
 
     # losses of this quarter's defaulters
     loss_d = np.zeros_like(service)
@@ -432,7 +595,6 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         claims_total = (lay.to_debtor(claim_debt * deb_nd)[:, :N]
                         + lay.to_payer(claim_trade * pay_nd)[:, :N]
                         + np.where(nd, opex + st.other_liabilities, 0.0))
-        estate = np.maximum(st.cash + received[:, :N] + raised + mrev + noncash, 0.0)
         st.shortfall += np.where(nd, claims_total - (estate - residual), 0.0)
 
     # balances

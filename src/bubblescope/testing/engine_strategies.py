@@ -92,3 +92,27 @@ def ample_cash_networks(max_entities: int = 6,
 
 
 __all__ += ["ample_cash_networks"]
+
+
+def mechanism_params() -> st.SearchStrategy:
+    """EngineParams with the part-2 mechanisms switched on in random combinations (exact
+    Eisenberg–Noe clearing, or Rogers–Veraart clearing with default costs)."""
+    from ..engine.compile import EngineParams
+
+    return st.one_of(
+        st.just(EngineParams(clearing="eisenberg_noe")),
+        st.builds(lambda a, b: EngineParams(clearing="rogers_veraart", default_cost_alpha=a,
+                                            default_cost_beta=b),
+                  st.sampled_from([0.5, 0.9, 1.0]), st.sampled_from([0.6, 0.95, 1.0])))
+
+
+def all_mechanisms_on(**overrides: object) -> object:
+    """EngineParams with every implemented part-2 mechanism on."""
+    from ..engine.compile import EngineParams
+
+    kw: dict = dict(clearing="rogers_veraart", default_cost_alpha=0.9, default_cost_beta=0.95)
+    kw.update(overrides)
+    return EngineParams(**kw)
+
+
+__all__ += ["all_mechanisms_on", "mechanism_params"]
