@@ -1,0 +1,42 @@
+"""Sweep helpers: grids, dotted paths, variants."""
+
+from __future__ import annotations
+
+import pytest
+
+from bubblescope.io.scenario_load import load_scenario
+from bubblescope.runners.sweep import parse_grid, scenario_data, set_path, variants
+
+
+def test_parse_grid() -> None:
+    g = parse_grid(["a.b=1,2.5,true,x", "c=0"])
+    assert g == {"a.b": [1, 2.5, True, "x"], "c": [0]}
+    for bad in (["a"], ["a="], ["a=1", "a=2"], ["a=1", "b=1", "c=1"], []):
+        with pytest.raises(ValueError):
+            parse_grid(bad)
+
+
+def test_set_path_copies() -> None:
+    data = {"a": {"b": [1, {"c": 2}]}}
+    out = set_path(data, "a.b.1.c", 9)
+    assert out == {"a": {"b": [1, {"c": 9}]}} and data["a"]["b"][1]["c"] == 2
+    with pytest.raises(ValueError, match="has no 'x'"):
+        set_path(data, "a.x.y", 1)
+    with pytest.raises(ValueError, match="not an index"):
+        set_path(data, "a.b.5", 1)
+    with pytest.raises(ValueError, match="is a value"):
+        set_path(data, "a.b.0.z", 1)
+
+
+def test_variants_edit_and_revalidate() -> None:
+    s = load_scenario("guarantee")          # extends slow: data must be the merged scenario
+    assert "extends" not in scenario_data(s)
+    vs = variants(s, {"factors.equity_window.base.points.1.1": [0.2, 0.6],
+                      "policies.strategic_default": [False, True]})
+    assert len(vs) == 4
+    point, v = vs[3]
+    assert point == {"factors.equity_window.base.points.1.1": 0.6,
+                     "policies.strategic_default": True}
+    assert v.policies.strategic_default is True
+    assert v.policies.guarantee is not None
+    assert scenario_data(v)["factors"]["equity_window"]["base"]["points"][1][1] == 0.6
