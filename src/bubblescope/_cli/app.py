@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from ..io.errors import InputError
-from . import analytics_cmds, data_cmds, network_cmds, scenario_cmds, simulate_cmds
+from . import (
+    analytics_cmds,
+    data_cmds,
+    network_cmds,
+    scenario_cmds,
+    simulate_cmds,
+    thermometer_cmds,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Map the financial web behind the AI build-out and stress-test it.")
@@ -24,6 +31,7 @@ app.command("analyze")(analytics_cmds.analyze)
 app.command("hurdle")(analytics_cmds.hurdle)
 app.command("simulate")(simulate_cmds.simulate)
 app.command("sweep")(simulate_cmds.sweep)
+app.command("thermometer")(thermometer_cmds.thermometer)
 
 
 def main() -> None:
