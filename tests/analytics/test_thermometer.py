@@ -348,3 +348,14 @@ def test_observed_neocloud_yield_minus_base_rate() -> None:
 def test_observed_rejects_unknown_indicator() -> None:
     with pytest.raises(ValueError, match="indicator"):
         observed_thermometer(obs([("2025-12-31", "vibes", "x", 1.0)]))
+
+
+def test_docs_cover_every_metric_and_threshold() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "thermometer.md").read_text(
+        encoding="utf-8")
+    for name in METRICS:
+        assert f"`{name}`" in doc, name
+    for key, ind in INDICATORS.items():
+        assert f"`{key}`" in doc and f"{ind.weight:.2f}" in doc

@@ -54,7 +54,7 @@ def _render(readings: list[Reading], network: str) -> Panel:
     for r in readings:
         t.add_column(f"{r.source} value", justify="right")
         t.add_column(f"{r.source} score", justify="left")
-    t.add_column("weight → contribution" if len(readings) == 1 else "notes", overflow="fold")
+    t.add_column("weight → contribution · notes", overflow="fold")
     for key, ind in INDICATORS.items():
         cells: list[Any] = [Text(ind.title, style="bold"), ""]
         for r in readings:
