@@ -87,6 +87,10 @@ class EngineParams:
         seniority tiers). ``"rogers_veraart"``: exact clearing with default costs: a
         defaulter's estate is ``default_cost_alpha × (cash, revenue, equity raised and
         assets sold) + default_cost_beta × payments received``.
+    strategic_default : lessees whose ``strategic_exit.allowed`` is set leave their leases
+        once AI demand has stayed below their ``demand_threshold`` for ``quarters_below``
+        quarters (at the lease's ``earliest_exit`` or later; with no exit date agreed, at
+        any time, owing the lessor's damages).
     default_cost_alpha : share of a defaulter's own assets realised, used only with
         ``clearing="rogers_veraart"``, in [0, 1].
     default_cost_beta : share of the payments a defaulter receives that reach its
@@ -104,6 +108,7 @@ class EngineParams:
     tolerance: float = 1e-9
     max_iterations: int = 500
     clearing: str = "loop"
+    strategic_default: bool = False
     default_cost_alpha: float = 1.0
     default_cost_beta: float = 1.0
 
@@ -183,6 +188,16 @@ class Compiled:
     variable: Array              # (T, K)
     var_factor: Array            # (K,)
     lease_claim: Array           # (T, K) claim of a lessor if the lessee defaults in t
+    # strategic lease exits (K,): whether the lessee may walk away, the AI-demand
+    # threshold and the run of quarters below it, the first and last quarter an exit can
+    # happen, and what an exit costs (termination payment + residual value guarantee;
+    # −1: no exit date agreed, the lessee owes the lessor's damages ``lease_claim``)
+    exit_allowed: Array
+    exit_threshold: Array
+    exit_run: Array
+    exit_first: Array
+    exit_last: Array
+    exit_payment: Array
     chip_generation: Array       # (K,) generation index (chips), else -1
     disburses: Array             # (K,) debt index funded by a disbursement, else -1
     stake: Array                 # (K,) stake index for tranches/calls, else -1
@@ -427,9 +442,15 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
             else:
                 for t in range(max(a, 0), min(b, T - 1) + 1):
                     sched[t] = c.annual_rent / 4.0 * (1.0 + c.escalation) ** ((t - a) // 4)
+            rule = network.entities[index[c.lessee]].strategic_exit
             trade.append(dict(id=c.id, kind=RENT, payer=index[c.lessee],
                               payee=index[c.lessor], fixed=sched,
-                              rvg=c.residual_value_guarantee))
+                              rvg=c.residual_value_guarantee,
+                              exit=(rule.allowed, float(rule.demand_threshold),
+                                    int(rule.quarters_below),
+                                    qi(c.earliest_exit, a) if c.earliest_exit else a, b,
+                                    (c.termination_payment + c.residual_value_guarantee)
+                                    if c.earliest_exit else -1.0)))
         elif isinstance(c, ComputeContract):
             a = qi(c.start, 0)
             b = qi(c.end, a + 3 + 1) - 1
@@ -622,6 +643,12 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         payee=arr([tr["payee"] for tr in trade], int), fixed=fixed, variable=variable,
         var_factor=arr([tr.get("var", VAR_NONE) for tr in trade], int),
         lease_claim=lease_claim,
+        exit_allowed=arr([tr.get("exit", (False,))[0] for tr in trade], bool),
+        exit_threshold=arr([tr["exit"][1] if "exit" in tr else 0.0 for tr in trade]),
+        exit_run=arr([tr["exit"][2] if "exit" in tr else 0 for tr in trade], int),
+        exit_first=arr([tr["exit"][3] if "exit" in tr else 0 for tr in trade], int),
+        exit_last=arr([tr["exit"][4] if "exit" in tr else -1 for tr in trade], int),
+        exit_payment=arr([tr["exit"][5] if "exit" in tr else 0.0 for tr in trade]),
         chip_generation=arr([tr.get("gen", -1) for tr in trade], int),
         disburses=arr([tr.get("disburses", -1) for tr in trade], int),
         stake=arr([tr.get("stake", -1) for tr in trade], int),

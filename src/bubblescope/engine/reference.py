@@ -141,6 +141,20 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 if tgt < T:
                     chip_sched[tgt, k] += c.fixed[s, k]
 
+    # strategic lease exits on this path
+    exit_q = [T] * K
+    if prm.strategic_default:
+        for k in range(K):
+            if not c.exit_allowed[k]:
+                continue
+            run = 0
+            for s in range(T):
+                run = run + 1 if f.ai_demand[p, s] < c.exit_threshold[k] else 0
+                if (run >= max(int(c.exit_run[k]), 1) and c.exit_first[k] <= s
+                        <= c.exit_last[k]):
+                    exit_q[k] = s
+                    break
+
     cash = [float(x) for x in c.cash0]
     alive = [True] * N
     dq = [-1] * N
@@ -203,6 +217,11 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             else:
                 v = 0.0
             due[k] = fx + v
+            if exit_q[k] < t:
+                due[k] = 0.0
+            elif exit_q[k] == t:
+                due[k] = (c.exit_payment[k] if c.exit_payment[k] >= 0
+                          else c.lease_claim[t, k])
         mrev = [0.0] * N
         opex = [0.0] * N
         capex = [0.0] * N
@@ -333,7 +352,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             for k in range(K):
                 if c.trade_kind[k] == DISBURSE and not isnd(c.payer[k], new):
                     cd[c.disburses[k]] += due[k]
-            ck = [(due[k] + (c.lease_claim[t, k] if c.trade_kind[k] == RENT else 0.0))
+            ck = [(due[k] + (c.lease_claim[t, k] if c.trade_kind[k] == RENT
+                             and exit_q[k] > t else 0.0))
                   if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) else 0.0
                   for k in range(K)]
             sec = [0.0] * N

@@ -97,3 +97,27 @@ def trade_due(c: Compiled, f: FactorPaths, t: int, chips: Array) -> Array:
                       np.where(c.var_factor[None, :] == VAR_WINDOW,
                                f.equity_window[:, t:t + 1], 0.0))
     return fixed + c.variable[t][None, :] * factor
+
+
+def lease_exits(c: Compiled, f: FactorPaths) -> Array:
+    """Quarter in which each lessee walks away from each lease, (paths, K) int.
+
+    With ``params.strategic_default`` on, a lessee allowed to exit leaves a lease in the
+    first quarter ``t`` within ``exit_first..exit_last`` in which AI demand has been below
+    its threshold for ``exit_run`` consecutive quarters up to and including ``t``.
+    ``n_quarters`` means never (also for every obligation when the switch is off).
+    """
+    P, T, K = f.paths, c.n_quarters, c.n_trade
+    out = np.full((P, K), T, dtype=int)
+    if not c.params.strategic_default:
+        return out
+    demand = f.ai_demand[:, :T]
+    for k in np.nonzero(c.exit_allowed)[0]:
+        run = np.zeros(P, dtype=int)
+        need = max(int(c.exit_run[k]), 1)
+        for t in range(T):
+            run = np.where(demand[:, t] < c.exit_threshold[k], run + 1, 0)
+            hit = ((run >= need) & (out[:, k] == T) & (t >= c.exit_first[k])
+                   & (t <= c.exit_last[k]))
+            out[hit, k] = t
+    return out

@@ -86,7 +86,8 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
     return dict(sums=sums, per=per, debt=debt, trade=trade, ext=ext, cash0=cash0,
                 default_quarter=st.default_quarter, loss_debt=st.loss_debt,
                 loss_trade=st.loss_trade, loss_external=st.loss_external,
-                loss_stakes=st.loss_stakes, shortfall=st.shortfall)
+                loss_stakes=st.loss_stakes, shortfall=st.shortfall,
+                exit_quarter=st.exit_quarter)
 
 
 #: Largest per-path result set ``simulate`` will build with ``keep_paths=True``, bytes.
@@ -140,7 +141,8 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
     res = Results(compiled=c, paths=f.paths, default_quarter=cat("default_quarter"),
                   loss_debt=cat("loss_debt"), loss_trade=cat("loss_trade"),
                   loss_external=cat("loss_external"), loss_stakes=cat("loss_stakes"),
-                  shortfall=cat("shortfall"), entity_mean=mean, initial_cash=cat("cash0"))
+                  shortfall=cat("shortfall"), entity_mean=mean, initial_cash=cat("cash0"),
+                  exit_quarter=cat("exit_quarter"))
     if keep_paths:
         res.entity = {v: np.concatenate([ch["per"][v] for ch in chunks]) for v in ENTITY_VARS}
         res.debt = {v: np.concatenate([ch["debt"][v] for ch in chunks])

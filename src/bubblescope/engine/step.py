@@ -30,7 +30,7 @@ from .operating import (
     operating_costs,
     resale_growth,
 )
-from .schedules import debt_rates, interest_due, principal_due, trade_due
+from .schedules import debt_rates, interest_due, lease_exits, principal_due, trade_due
 
 Array = np.ndarray
 CLAIM_KINDS = (RENT, COMPUTE, CHIP, POWER)
@@ -133,6 +133,7 @@ class State:
     loss_external: Array    # (P, N) losses of outside suppliers (opex, other liabilities)
     loss_stakes: Array      # (P, E) stakes written off, net of the residual received
     shortfall: Array        # (P, N) claims less distributions, booked at default
+    exit_quarter: Array | None = None   # (P, K) strategic lease exits, −1 if none
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -151,7 +152,7 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
                stakes=rows(c.stake_held0).reshape(P, E), market_equity=np.zeros((P, N)),
                loss_debt=np.zeros((P, D)), loss_trade=np.zeros((P, K)),
                loss_external=np.zeros((P, N)), loss_stakes=np.zeros((P, E)),
-               shortfall=np.zeros((P, N)))
+               shortfall=np.zeros((P, N)), exit_quarter=np.full((P, K), -1))
     _, _, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     return st
@@ -281,8 +282,7 @@ def _claims(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Array
     pay_nd = nd_ext[:, c.payer]
     disb_now = np.where(pay_nd, 0.0, tdue) * lay.is_kind[DISBURSE][None, :]
     claim_debt = a["balance"] + a["interest"] + draw_now + lay.to_debt(disb_now)
-    lease = c.lease_claim[t][None, :] * lay.is_kind[RENT][None, :]
-    claim_trade = (tdue + lease) * lay.claimable[None, :]
+    claim_trade = (tdue + a["lease"]) * lay.claimable[None, :]
     secured = lay.by_rank[0](claim_debt)[:, :N]
     ranks = [lay.by_rank[r](claim_debt)[:, :N] for r in range(1, 4)]
     ranks[0] = ranks[0] + lay.to_payer(claim_trade)[:, :N] + a["opex"] + a["other"]
@@ -493,8 +493,12 @@ def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Ar
 
 
 def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Array,
-         growth: Array) -> QuarterOut:
-    """Advance ``st`` through quarter ``t`` in place; return the quarter's flows."""
+         growth: Array, exits: Array | None = None) -> QuarterOut:
+    """Advance ``st`` through quarter ``t`` in place; return the quarter's flows.
+
+    ``exits`` (P, K): the quarter each lessee walks away from each lease
+    (:func:`~bubblescope.engine.schedules.lease_exits`), if strategic default is on.
+    """
     P, N = f.paths, c.n_entities
     p = c.params
     alive = st.alive
@@ -505,6 +509,17 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     interest = interest_due(st.balance, rates)
     principal = principal_due(c, st.balance, rates, t)
     tdue = trade_due(c, f, t, chips) * alive_ext[:, c.payer] * alive_ext[:, c.payee]
+    lease_claim = np.broadcast_to(c.lease_claim[t] * lay.is_kind[RENT], tdue.shape)
+    if exits is not None and p.strategic_default:
+        # a lease the lessee left: no rent after the exit; in the exit quarter the exit
+        # payment (termination payment + residual value guarantee, or damages) replaces rent
+        pay = np.where(c.exit_payment >= 0, c.exit_payment, c.lease_claim[t])
+        pay = pay[None, :] * alive_ext[:, c.payer] * alive_ext[:, c.payee]
+        tdue = np.where(exits < t, 0.0, np.where(exits == t, pay, tdue))
+        if st.exit_quarter is not None:
+            left = (exits == t) & alive_ext[:, c.payer] & alive_ext[:, c.payee]
+            st.exit_quarter[left] = t
+        lease_claim = np.where(exits <= t, 0.0, lease_claim)
     mrev = (market_revenue(c, f, t) + asset_income(c, f, t, st.cash, st.other_assets)) * alive
     opex = operating_costs(c, P) * alive
     capex = c.capex[t][None, :] * alive
@@ -533,7 +548,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     noncash = np.where(alive, noncash, 0.0)
     base = dict(cash=st.cash, alive=alive, raised=raised, mrev=mrev, full_out=full_out,
                 noncash=noncash, balance=st.balance, interest=interest, service=service,
-                draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities)
+                draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities,
+                lease=lease_claim)
     nd = np.zeros((P, N), bool)
     pay_service, pay_draw, pay_trade = service, draws, tdue
     pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
@@ -652,7 +668,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
 def run_quarters(c: Compiled, f: FactorPaths, lay: Layout, st: State, chips: Array,
                  on_quarter) -> None:  # type: ignore[no-untyped-def]
     """Step through every quarter, handing each QuarterOut to ``on_quarter(t, out, st)``."""
+    exits = lease_exits(c, f) if c.params.strategic_default else None
     for t in range(c.n_quarters):
         growth = resale_growth(c, f, t)
-        out = step(c, f, lay, st, t, chips, growth)
+        out = step(c, f, lay, st, t, chips, growth, exits)
         on_quarter(t, out, st)

@@ -3,6 +3,8 @@ sized for engine tests (requires ``hypothesis``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import strategies as st
 
 from ..engine.factors import FactorPaths
@@ -48,6 +50,11 @@ def _engine_network(draw: st.DrawFn, max_entities: int, max_contracts: int) -> N
         e["min_cash_buffer"] = draw(st.sampled_from([0.0, 1.0]))
         if draw(st.booleans()):
             e["rating"] = draw(st.sampled_from(["A+", "BB-"]))
+        if draw(st.booleans()):  # used only with EngineParams(strategic_default=True)
+            e["strategic_exit"] = {"allowed": True,
+                                   "demand_threshold": draw(st.sampled_from([0.9, 5.0])),
+                                   "quarters_below": draw(st.integers(1, 3))}
+            e["cash"] = 500.0  # a rich lessee that leaves by choice, not by default
     for c in d["contracts"]:
         kind = c["kind"]
         if kind in ("loan", "bond", "credit_facility"):
@@ -65,6 +72,14 @@ def _engine_network(draw: st.DrawFn, max_entities: int, max_contracts: int) -> N
             c["ownership"] = draw(st.sampled_from([0.2, 0.8]))
         if kind == "lease" and draw(st.booleans()):
             c["escalation"] = 0.03
+        if kind == "lease":
+            c["termination_payment"] = draw(st.sampled_from([0.0, 1.0, 10.0]))
+            if draw(st.booleans()):  # a long lease running through the test horizon
+                c["start"], c["end"] = dt.date(2025, 10, 1), dt.date(2032, 1, 1)
+                c["earliest_exit"] = draw(st.sampled_from(
+                    [dt.date(2025, 10, 1), dt.date(2027, 1, 1)]))
+            if draw(st.booleans()):
+                c.pop("earliest_exit", None)
     return Network.model_validate(d)
 
 
@@ -95,22 +110,26 @@ __all__ += ["ample_cash_networks"]
 
 
 def mechanism_params() -> st.SearchStrategy:
-    """EngineParams with the part-2 mechanisms switched on in random combinations (exact
-    Eisenberg–Noe clearing, or Rogers–Veraart clearing with default costs)."""
+    """EngineParams with the part-2 mechanisms switched on in random combinations: the
+    clearing (part 1's loop, exact Eisenberg–Noe, Rogers–Veraart with default costs) and
+    strategic lease exits."""
     from ..engine.compile import EngineParams
 
-    return st.one_of(
-        st.just(EngineParams(clearing="eisenberg_noe")),
-        st.builds(lambda a, b: EngineParams(clearing="rogers_veraart", default_cost_alpha=a,
-                                            default_cost_beta=b),
-                  st.sampled_from([0.5, 0.9, 1.0]), st.sampled_from([0.6, 0.95, 1.0])))
+    def build(clearing: str, a: float, b: float, strategic: bool) -> EngineParams:
+        return EngineParams(clearing=clearing, default_cost_alpha=a, default_cost_beta=b,
+                            strategic_default=strategic)
+
+    return st.builds(build, st.sampled_from(["loop", "eisenberg_noe", "rogers_veraart"]),
+                     st.sampled_from([0.5, 0.9, 1.0]), st.sampled_from([0.6, 0.95, 1.0]),
+                     st.booleans())
 
 
 def all_mechanisms_on(**overrides: object) -> object:
     """EngineParams with every implemented part-2 mechanism on."""
     from ..engine.compile import EngineParams
 
-    kw: dict = dict(clearing="rogers_veraart", default_cost_alpha=0.9, default_cost_beta=0.95)
+    kw: dict = dict(clearing="rogers_veraart", default_cost_alpha=0.9, default_cost_beta=0.95,
+                    strategic_default=True)
     kw.update(overrides)
     return EngineParams(**kw)
 
