@@ -59,6 +59,13 @@ INTERMEDIARY_KINDS = frozenset({
 })
 
 
+#: Default share of non-contracted revenue driven by the AI factors, by kind.
+DEFAULT_AI_REVENUE_SHARE = {
+    EntityKind.ai_lab: 1.0, EntityKind.neocloud: 1.0, EntityKind.spv: 1.0,
+    EntityKind.chip_vendor: 0.8, EntityKind.cloud_provider: 0.5, EntityKind.hyperscaler: 0.2,
+}
+
+
 class GpuBatch(Strict):
     """GPUs of one generation delivered (or due) in one quarter."""
 
@@ -132,6 +139,11 @@ class Entity(Record):
     assets_under_management: float | None = usd(
         "For funds, managers and holder groups: assets managed or held.", None)
     revenue: float = usd_per_year("Revenue run-rate.")
+    ai_revenue_share: float | None = share(
+        "Share of the revenue not covered by contracts in the network that moves with AI "
+        "demand (or GPU rental prices, for clouds); the rest is steady core business. "
+        "Default by kind: 1 for AI labs, neoclouds and SPVs, 0.8 for chip vendors, 0.5 for "
+        "cloud providers, 0.2 for hyperscalers, 0 otherwise.")
     operating_costs: float = usd_per_year("Operating-cost run-rate (excluding capex).")
     capex_plan: list[CapexItem] = Field(default_factory=list, description="Capex by year.",
                                         json_schema_extra={"unit": "list"})
@@ -167,6 +179,13 @@ class Entity(Record):
         if len(years) != len(set(years)):
             raise ValueError("capex_plan: each year may appear once")
         return self
+
+    @property
+    def ai_share(self) -> float:
+        """``ai_revenue_share`` or the default for the entity's kind."""
+        if self.ai_revenue_share is not None:
+            return self.ai_revenue_share
+        return DEFAULT_AI_REVENUE_SHARE.get(self.kind, 0.0)
 
     @property
     def gpu_count(self) -> int:
