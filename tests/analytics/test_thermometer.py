@@ -359,3 +359,9 @@ def test_docs_cover_every_metric_and_threshold() -> None:
         assert f"`{name}`" in doc, name
     for key, ind in INDICATORS.items():
         assert f"`{key}`" in doc and f"{ind.weight:.2f}" in doc
+
+
+def test_observed_metric_under_the_wrong_indicator_is_context_with_a_hint() -> None:
+    r = observed_thermometer(obs([("2025-12-31", "power", "debt_spread", 0.09)]))
+    assert math.isnan(r.indicators["neocloud"].score)
+    assert any("debt_spread is a metric of neocloud" in n for n in r.notes)

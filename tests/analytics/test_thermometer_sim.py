@@ -165,3 +165,29 @@ def test_observations_doctest() -> None:
 
     result = doctest.testmod(observations)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_engine_arrays_feed_the_gauges_end_to_end() -> None:
+    """The hook: an engine run's per-path arrays → gauges → lead-time table."""
+    import bubblescope
+    from bubblescope.analytics.thermometer_sim import (
+        first_event_quarter,
+        series_from_entity_paths,
+    )
+    from bubblescope.engine import simulate
+    from bubblescope.engine.factors import FactorPaths
+
+    res = simulate(bubblescope.load_network("ai-2025"), FactorPaths.baseline(3, 24),
+                   horizon="2030Q4")
+    kinds = res.compiled.kinds
+    series = series_from_entity_paths(res.entity, kinds)
+    assert set(series) == {"ai_revenue", "equity_cushion"}
+    scores = gauge_scores(series)
+    assert scores["composite"].shape == (3, len(res.quarters))
+    events = {"first_neocloud_default": first_event_quarter(res.default_quarter, kinds,
+                                                            "neocloud"),
+              "first_spv_default": first_event_quarter(res.default_quarter, kinds, "spv")}
+    table = lead_time_table({k: scores[k] for k in ("composite", "neocloud")}, events)
+    assert len(table) == 2 * 2 * 3
+    finite = scores["neocloud"][np.isfinite(scores["neocloud"])]
+    assert finite.size and np.all((finite >= 0) & (finite <= 100))

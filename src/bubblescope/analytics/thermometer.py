@@ -780,7 +780,9 @@ def observed_thermometer(obs: pd.DataFrame, *, revenue_required: float | None = 
         if m is not None and m.indicator == ind and m.scale is not None:
             put(ser, v, day)
         elif (ind, ser) not in DERIVED_SERIES:
-            context.append(f"{ind}.{ser} = {v:g} (as of {day.isoformat()}; not scored)")
+            hint = (f"; {ser} is a metric of {m.indicator}" if m is not None
+                    and m.indicator != ind else "")
+            context.append(f"{ind}.{ser} = {v:g} (as of {day.isoformat()}; not scored{hint})")
     rev = df[(df["indicator"] == "productivity") & (df["series"] == "ai_revenue")]
     if len(rev):
         dates, revs = list(rev["date"]), list(rev["value"].astype(float))

@@ -213,6 +213,69 @@ def simulated_gauges(series: Mapping[str, Any], *,
     return SimulatedGauges(scores, gauge_bands(scores, quantiles))
 
 
+# --------------------------------------------------------------------------- from engine arrays
+
+
+def series_from_entity_paths(entity: Mapping[str, Any], kinds: Sequence[str], *,
+                             quarters_per_year: float = 4.0) -> dict[str, np.ndarray]:
+    """Metric series (paths, quarters) from per-entity simulated arrays.
+
+    Parameters
+    ----------
+    entity : mapping variable → ndarray (paths, quarters, entities)
+        Per-quarter entity variables, as the engine records them with ``keep_paths``
+        (``revenue`` per quarter, ``market_equity`` and ``debt`` in USD bn).
+    kinds : sequence of str
+        Entity kind of each column (``"ai_lab"``, ``"neocloud"``, ...).
+    quarters_per_year : float
+        Turns quarterly revenue into a yearly run-rate.
+
+    Returns
+    -------
+    dict with ``ai_revenue`` (Σ revenue of ``ai_lab`` entities × 4, USD bn a year) and
+    ``equity_cushion`` (neoclouds: Σ market equity / (Σ market equity + Σ debt)), each
+    present when the variables and kinds needed are.
+
+    >>> ent = {"revenue": np.ones((1, 2, 2)), "market_equity": np.full((1, 2, 2), 3.0),
+    ...        "debt": np.full((1, 2, 2), 1.0)}
+    >>> out = series_from_entity_paths(ent, ["ai_lab", "neocloud"])
+    >>> out["ai_revenue"].tolist(), out["equity_cushion"].tolist()
+    ([[4.0, 4.0]], [[0.75, 0.75]])
+    """
+    k = np.asarray(list(kinds))
+    out: dict[str, np.ndarray] = {}
+    labs, neo = k == "ai_lab", k == "neocloud"
+    if "revenue" in entity and labs.any():
+        rev = np.asarray(entity["revenue"], dtype=float)
+        out["ai_revenue"] = rev[:, :, labs].sum(axis=2) * quarters_per_year
+    if {"market_equity", "debt"} <= set(entity) and neo.any():
+        eq = np.clip(np.asarray(entity["market_equity"], dtype=float)[:, :, neo], 0, None)
+        debt = np.asarray(entity["debt"], dtype=float)[:, :, neo]
+        e, d = eq.sum(axis=2), debt.sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["equity_cushion"] = np.where(e + d > 0, e / np.where(e + d > 0, e + d, 1.0),
+                                             np.nan)
+    return out
+
+
+def first_event_quarter(default_quarter: Any, kinds: Sequence[str], kind: str) -> np.ndarray:
+    """Earliest default quarter on each path among entities of one kind; −1 if none.
+
+    ``default_quarter`` is (paths, entities) with −1 for entities that never default.
+
+    >>> dq = np.array([[5, -1, 3], [-1, -1, -1]])
+    >>> first_event_quarter(dq, ["neocloud", "spv", "neocloud"], "neocloud").tolist()
+    [3, -1]
+    """
+    dq = np.asarray(default_quarter, dtype=float)
+    sel = np.asarray(list(kinds)) == kind
+    if not sel.any():
+        return np.full(dq.shape[0], -1, dtype=int)
+    sub = np.where(dq[:, sel] >= 0, dq[:, sel], np.inf)
+    first = sub.min(axis=1)
+    return np.where(np.isfinite(first), first, -1).astype(int)
+
+
 # --------------------------------------------------------------------------- lead time
 
 
@@ -316,9 +379,19 @@ def lead_time_table(scores: Mapping[str, Any], events: Mapping[str, Any], *,
 
     Notes
     -----
-    Hook for the Monte Carlo runner: once ``bubblescope.simulate`` returns per-path
-    metric series and event quarters, the per-scenario table is
-    ``lead_time_table(gauge_scores(series), events)`` for each preset scenario.
+    Hook for the Monte Carlo runs: with an engine result kept per path (``res``), the
+    table for one scenario is::
+
+        series = series_from_entity_paths(res.entity, res.compiled.kinds)
+        events = {"first_neocloud_default":
+                      first_event_quarter(res.default_quarter, res.compiled.kinds, "neocloud"),
+                  "first_spv_default":
+                      first_event_quarter(res.default_quarter, res.compiled.kinds, "spv")}
+        lead_time_table(gauge_scores(series), events)
+
+    Only the gauges the engine's arrays can feed (productivity from AI revenue, the
+    neocloud equity cushion) are scored that way for now; the table per preset scenario
+    is left to the Monte Carlo wiring.
 
     >>> g = {"composite": np.array([[50., 80.], [10., 20.]])}
     >>> t = lead_time_table(g, {"default": np.array([1, -1])})
