@@ -40,3 +40,21 @@ def test_variants_edit_and_revalidate() -> None:
     assert v.policies.strategic_default is True
     assert v.policies.guarantee is not None
     assert scenario_data(v)["factors"]["equity_window"]["base"]["points"][1][1] == 0.6
+
+
+def test_policy_switches_reach_the_engine() -> None:
+    import dataclasses
+
+    from bubblescope.engine import EngineParams
+    from bubblescope.runners.montecarlo import engine_params
+
+    s = load_scenario("refuted")            # strategic default and fire-sale feedback on
+    p, notes = engine_params(s)
+    fields = {f.name for f in dataclasses.fields(EngineParams)}
+    for switch in ("strategic_default", "fire_sale_feedback"):
+        if switch in fields:
+            assert getattr(p, switch) is True
+        else:
+            assert any(switch in n for n in notes)
+    base, notes = engine_params(load_scenario("baseline"))
+    assert base == EngineParams() and notes == []

@@ -108,8 +108,8 @@ def test_refuted_private_credit_loses_more_than_in_slow(slow, refuted) -> None:
 
 
 @pytest.mark.xfail(strict=False, reason="finding: in refuted all four hyperscalers default "
-                   "on every path (2027Q4-2029Q4) although the engine has no strategic "
-                   "lease exit yet; S2 expects the giants to walk away, not to fail")
+                   "on every path (median default 2027Q4-2029Q4); S2 expects the giants "
+                   "to walk away from leases (strategic default), not to fail")
 def test_refuted_big_four_survive(refuted) -> None:
     pd_ = refuted.default_probability()["default_probability"]
     assert (pd_[BIG_FOUR] < 0.5).all(), pd_[BIG_FOUR].to_dict()

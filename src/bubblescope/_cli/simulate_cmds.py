@@ -86,7 +86,6 @@ def simulate(
 
     Amounts are USD billions.
     """
-    from ..engine.compile import compile_network
     from ..runners.montecarlo import run_montecarlo
 
     _check(paths, seed, chunk_size, runner, scheduler)
@@ -95,11 +94,9 @@ def simulate(
     if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise InputError.single(out.parent, "folder does not exist")
     net, scen = _load(network, scenario, horizon)
-    compiled = compile_network(net, horizon)
     with _runner(runner, scheduler) as run:
-        mc = run_montecarlo(compiled, scen, paths=paths, seed=seed, runner=run,
-                            chunk_size=chunk_size, progress=progress and not as_json,
-                            network_name=net.name)
+        mc = run_montecarlo(net, scen, paths=paths, seed=seed, runner=run, horizon=horizon,
+                            chunk_size=chunk_size, progress=progress and not as_json)
     if out is not None:
         try:
             mc.write(out)

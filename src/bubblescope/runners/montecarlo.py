@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -93,11 +94,10 @@ def simulate(network: Network | str | os.PathLike[str],
     check_run_args(paths, seed, chunk_size)
     net = resolve_network(network)
     scen = resolve_scenario(scenario)
-    compiled = compile_network(net, horizon, params)
     with _open_runner(runner, scheduler, workers) as run:
-        return run_montecarlo(compiled, scen, paths=paths, seed=seed, runner=run,
+        return run_montecarlo(net, scen, paths=paths, seed=seed, runner=run, horizon=horizon,
                               chunk_size=chunk_size, keep_paths=keep_paths, params=params,
-                              progress=progress, network_name=net.name)
+                              progress=progress)
 
 
 @contextmanager
@@ -110,13 +110,43 @@ def _open_runner(runner: str | Runner, scheduler: Any, workers: int | None
         yield r
 
 
-def run_montecarlo(compiled: Compiled, scenario: Scenario, *, paths: int, seed: int,
-                   runner: Runner, chunk_size: int | None = None, keep_paths: bool = False,
+#: Scenario policy switch → EngineParams field that implements it (when the engine has it).
+POLICY_SWITCHES = {"strategic_default": "strategic_default",
+                   "fire_sale_feedback": "fire_sale_feedback"}
+
+
+def engine_params(scenario: Scenario, params: EngineParams | None = None
+                  ) -> tuple[EngineParams, list[str]]:
+    """``params`` with the scenario's policy switches turned on where the engine has a
+    matching switch; also the notes on switches it cannot apply."""
+    p = params or EngineParams()
+    fields = {f.name for f in dataclasses.fields(p)}
+    pol = scenario.policies
+    on, missing = {}, []
+    for switch, field_name in POLICY_SWITCHES.items():
+        if pol is not None and getattr(pol, switch, False):
+            if field_name in fields:
+                on[field_name] = True
+            else:
+                missing.append(switch)
+    notes = [f"policy {m} is on in the scenario but the engine has no such switch yet; "
+             "not applied" for m in missing]
+    if pol is not None and getattr(pol, "guarantee", None) is not None:
+        notes.append("the scenario's guarantee is not applied: the engine does not model "
+                     "guarantees yet")
+    return (dataclasses.replace(p, **on) if on else p), notes
+
+
+def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: int,
+                   runner: Runner, horizon: str | dt.date = "2049Q4",
+                   chunk_size: int | None = None, keep_paths: bool = False,
                    params: EngineParams | None = None, progress: bool = True,
-                   network_name: str | None = None,
                    label: str | None = None) -> MonteCarloResults:
-    """The core of :func:`simulate` on an already compiled network and an open runner."""
+    """The core of :func:`simulate` on a loaded network and scenario and an open runner."""
     check_run_args(paths, seed, chunk_size)
+    params, notes = engine_params(scenario, params)
+    compiled = compile_network(network, horizon, params)
+    network_name = network.name
     size = chunk_size or DEFAULT_CHUNK
     structures = structures_of(compiled)
     tasks = [ChunkTask(compiled=compiled, scenario=scenario, seed=seed, offset=a,
@@ -127,21 +157,17 @@ def run_montecarlo(compiled: Compiled, scenario: Scenario, *, paths: int, seed: 
         parts = runner.map(run_chunk, tasks, on_done=lambda i: tick(tasks[i].paths))
     data = PathSummary.concat(parts)
     ref = _reference_quarter(scenario, compiled)
-    notes = []
     if scenario.shocks:
         notes.append("the scenario's shocks are not applied: the engine takes factor "
-                     "paths only (part 2)")
-    pol = scenario.policies
-    if pol is not None and (getattr(pol, "strategic_default", False)
-                            or getattr(pol, "fire_sale_feedback", False)
-                            or getattr(pol, "guarantee", None) is not None):
-        notes.append("the scenario's policy switches are not applied by the engine yet")
+                     "paths only")
     notes.append("gpu_resale_default and gpu_rental_price quantiles are the scenario's "
                  "factor paths (no fire-sale feedback); SPV bond prices and fire-sale "
                  "amplification are not reported yet")
     meta = {"scenario": scenario.name, "network": network_name, "paths": paths,
             "seed": seed, "horizon": compiled.quarters[-1], "runner": runner.name,
             "chunk_size": size, "chunks": len(tasks), "amplification": None,
+            "engine_switches": {k: getattr(params, k) for k in POLICY_SWITCHES.values()
+                                if hasattr(params, k)},
             "notes": notes}
     return MonteCarloResults(
         data=data, entity_ids=list(compiled.entity_ids), entity_kinds=list(compiled.kinds),
@@ -185,5 +211,5 @@ def n_chunks(paths: int, chunk_size: int | None) -> int:
     return math.ceil(paths / (chunk_size or DEFAULT_CHUNK))
 
 
-__all__ = ["DEFAULT_CHUNK", "check_run_args", "n_chunks", "resolve_network",
-           "resolve_scenario", "run_montecarlo", "simulate"]
+__all__ = ["DEFAULT_CHUNK", "POLICY_SWITCHES", "check_run_args", "engine_params", "n_chunks",
+           "resolve_network", "resolve_scenario", "run_montecarlo", "simulate"]

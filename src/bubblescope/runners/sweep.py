@@ -196,9 +196,9 @@ def sweep(network: Network | str | os.PathLike[str],
         for i, (point, variant) in enumerate(points, start=1):
             label = f"{scen.name} {i}/{len(points)}: " + ", ".join(
                 f"{k.rsplit('.', 1)[-1]}={v}" for k, v in point.items())
-            mc = run_montecarlo(compiled, variant, paths=paths, seed=seed, runner=run,
-                                chunk_size=chunk_size, params=params, progress=progress,
-                                network_name=net.name, label=label)
+            mc = run_montecarlo(net, variant, paths=paths, seed=seed, runner=run,
+                                horizon=horizon, chunk_size=chunk_size, params=params,
+                                progress=progress, label=label)
             pdf = mc.default_probability()
             kinds = mc.holder_kind_losses()["loss_mean"]
             row: dict[str, Any] = dict(point)
