@@ -365,3 +365,51 @@ def test_observed_metric_under_the_wrong_indicator_is_context_with_a_hint() -> N
     r = observed_thermometer(obs([("2025-12-31", "power", "debt_spread", 0.09)]))
     assert math.isnan(r.indicators["neocloud"].score)
     assert any("debt_spread is a metric of neocloud" in n for n in r.notes)
+
+
+def test_neocloud_table_one_row_per_neocloud() -> None:
+    from bubblescope.analytics.thermometer import neocloud_table
+
+    ents = [*NEO, {"id": "neo2", "name": "Neo2", "kind": "neocloud", "cash": 1.0},
+            {"id": "veh", "name": "Vehicle", "kind": "spv", "parent": "neo2"}]
+    loan2 = dict(NEO_LOAN, id="l2", borrower="veh", rate=0.05, end="2030-01-01")
+    net = net_of(ents, [NEO_LOAN, loan2])
+    t = neocloud_table(net, base_rate=0.04).set_index("entity")
+    assert t.loc["neo", "debt_spread"] == pytest.approx(0.05)
+    assert t.loc["neo2", "debt_spread"] == pytest.approx(0.01)  # its vehicle's loan
+    assert t.loc["neo2", "refinancing_to_cash"] == 0.0
+    assert t.loc["neo", "colour"] in ("amber", "red")
+    with pytest.raises(ValueError, match="not a neocloud"):
+        neocloud_metrics(net, only="bank")
+
+
+def test_no_revenue_growth_is_infinite_years_and_red() -> None:
+    import json
+
+    net = net_of([{"id": "lab", "name": "Lab", "kind": "ai_lab", "revenue": 10}])
+    r = thermometer(net, log_growth=0.0)
+    p = r.indicators["productivity"]
+    assert p.score == 100.0 and p.colour == "red"
+    d = r.as_dict()
+    assert d["indicators"]["productivity"]["metrics"]["years_to_hurdle"]["value"] is None
+    json.dumps(d, allow_nan=False)
+
+
+def test_scores_are_bounded_and_monotone() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    names = [m.name for m in METRICS.values() if m.scale is not None]
+
+    @given(st.sampled_from(names), st.floats(-1e6, 1e6), st.floats(-1e6, 1e6))
+    def check(name: str, a: float, b: float) -> None:
+        s = METRICS[name].scale
+        assert s is not None
+        sa, sb = float(s(a)), float(s(b))
+        assert 0.0 <= sa <= 100.0
+        lo, hi = (a, b) if a <= b else (b, a)
+        slo, shi = float(s(lo)), float(s(hi))
+        assert (slo <= shi + 1e-9) if s.rising else (slo + 1e-9 >= shi)
+        assert sb == pytest.approx(float(s(b)))
+
+    check()

@@ -91,7 +91,8 @@ def test_cli_static_panel(cli) -> None:
     res = cli("thermometer")
     assert res.code == 0, res.err
     for word in ("risk thermometer", "AI productivity speed", "Neocloud stress",
-                 "SPV bond health", "Contract quality", "Power", "static composite"):
+                 "SPV bond health", "Contract quality", "Power", "static composite",
+                 "neoclouds one by one"):
         assert word in res.out
 
 
@@ -105,7 +106,8 @@ def test_cli_json_stable_keys(cli) -> None:
     res = cli("thermometer", "--json", "--observed", str(EXAMPLE_OBSERVATIONS))
     assert res.code == 0, res.err
     data = json.loads(res.out)
-    assert set(data) == {"network", "static", "observed"}
+    assert set(data) == {"network", "static", "observed", "neoclouds"}
+    assert {n["entity"] for n in data["neoclouds"]} >= {"coreweave"}
     for part in ("static", "observed"):
         assert list(data[part]["indicators"]) == list(INDICATORS)
         assert set(data[part]["composite"]) == {"score", "colour"}

@@ -18,6 +18,7 @@ from ..analytics.thermometer import (
     INDICATORS,
     RED_FROM,
     Reading,
+    neocloud_table,
     observed_thermometer,
 )
 from ..analytics.thermometer import (
@@ -47,7 +48,8 @@ def _score(x: float, colour: str | None) -> Text:
     return Text(f"{x:5.1f} {colour}", style=_STYLE.get(colour, ""))
 
 
-def _render(readings: list[Reading], network: str) -> Panel:
+def _render(readings: list[Reading], network: str, neoclouds: list[dict[str, Any]]
+            ) -> Panel:
     t = Table(header_style="bold", expand=False, show_lines=False)
     t.add_column("gauge / metric", overflow="fold")
     t.add_column("unit", style="dim")
@@ -87,6 +89,12 @@ def _render(readings: list[Reading], network: str) -> Panel:
             f"  (as of {r.as_of.isoformat() if r.as_of else '—'})"))
         for n in r.notes:
             lines.append(Text(f"  {r.source}: {n}", style="dim"))
+    if neoclouds:
+        parts: list[Any] = [("neoclouds one by one (static): ", "bold")]
+        for i, row in enumerate(neoclouds):
+            parts += [("" if i == 0 else ", ") + f"{row['entity']} ",
+                      _score(row["score"], row["colour"])]
+        lines.append(Text.assemble(*parts))
     lines.append(Text(f"score 0–100: green < {AMBER_FROM:g} ≤ amber < {RED_FROM:g} ≤ red; "
                       "see docs/thermometer.md", style="dim"))
     return Panel(Group(*lines), title=f"risk thermometer — {network}", title_align="left")
@@ -107,10 +115,17 @@ def thermometer(
     if observed is not None:
         path = EXAMPLE_OBSERVATIONS if observed == "example" else Path(observed)
         obs_reading = observed_thermometer(read_observations(path, tuple(INDICATORS)))
+    table = neocloud_table(net)
+    neoclouds = [{"entity": str(r["entity"]),
+                  "score": float(r["score"]) if math.isfinite(r["score"]) else None,
+                  "colour": str(r["colour"])} for r in table.to_dict("records")]
     if as_json:
         out = {"network": net.name, "static": static.as_dict(),
-               "observed": obs_reading.as_dict() if obs_reading else None}
+               "observed": obs_reading.as_dict() if obs_reading else None,
+               "neoclouds": [{**n, "score": None if n["score"] is None
+                              else round(n["score"], 6)} for n in neoclouds]}
         typer.echo(json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False))
         return
     readings = [static] + ([obs_reading] if obs_reading else [])
-    console.print(_render(readings, net.name))
+    console.print(_render(readings, net.name,
+                          [n for n in neoclouds if n["score"] is not None]))

@@ -440,17 +440,22 @@ def _debt_items(net: Network, borrowers: set[str]) -> list[tuple[Any, float]]:
     return out
 
 
-def neocloud_metrics(net: Network, *, base_rate: float = DEFAULT_BASE_RATE
-                     ) -> dict[str, float]:
+def neocloud_metrics(net: Network, *, base_rate: float = DEFAULT_BASE_RATE,
+                     only: str | None = None) -> dict[str, float]:
     """Raw neocloud metrics of a network, for all neoclouds (and their vehicles) together.
 
     Debt = drawn loans, drawn facilities and bonds of the neoclouds and of SPVs whose parent
     is a neocloud, plus the entities' own ``debt``. The spread uses each contract's rate
     (``rate``, else ``base_rate + spread``), and the entity's ``cost_of_debt`` for its own
     ``debt``. Headroom is debt-weighted over the loans with a ``max_ltv`` and a collateral
-    value.
+    value. ``only`` restricts the measure to one neocloud (and its vehicles).
     """
     neo, group = _neocloud_ids(net)
+    if only is not None:
+        if only not in neo:
+            raise ValueError(f"only: {only!r} is not a neocloud of the network")
+        neo = {only}
+        group = {only} | {i for i in group if i != only and net.entity(i).parent == only}
     ents = [net.entity(i) for i in sorted(group)]
     items = _debt_items(net, group)
     horizon = net.as_of + dt.timedelta(days=365)
@@ -485,6 +490,35 @@ def neocloud_metrics(net: Network, *, base_rate: float = DEFAULT_BASE_RATE
         "neocloud_debt": debt if neo else nan,
         "neocloud_cash": cash if neo else nan,
     }
+
+
+def neocloud_table(net: Network, *, base_rate: float = DEFAULT_BASE_RATE) -> pd.DataFrame:
+    """One row per neocloud: its raw metrics, their scores and its neocloud-stress score.
+
+    The same definitions as the sector-wide gauge, applied to each neocloud alone, to see
+    which one drives it.
+
+    >>> import bubblescope
+    >>> t = neocloud_table(bubblescope.load_network("ai-2025"))
+    >>> "coreweave" in set(t["entity"])
+    True
+    """
+    rows = []
+    for e in net.entities:
+        if e.kind != EntityKind.neocloud:
+            continue
+        m = neocloud_metrics(net, base_rate=base_rate, only=e.id)
+        row: dict[str, Any] = {"entity": e.id}
+        scores, weights = {}, {}
+        for metric in scored_metrics("neocloud"):
+            v = m.get(metric.name, float("nan"))
+            s = float(metric.scale(v)) if metric.scale is not None else float("nan")
+            row[metric.name], row[f"{metric.name}_score"] = v, s
+            scores[metric.name], weights[metric.name] = s, metric.weight
+        row["score"] = float(weighted_score(scores, weights))
+        row["colour"] = colour(row["score"])
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _credit_of(net: Network, entity_id: str) -> float | None:
