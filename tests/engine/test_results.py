@@ -73,9 +73,10 @@ def test_keep_paths_refuses_huge_results(monkeypatch: pytest.MonkeyPatch) -> Non
 
     net = spv_network(3.0)
     res = simulate(net, FactorPaths.flat(2, 97))
-    # 3 entities, 1 bond, 1 lease: 8 × 97 × (13·3 + 5 + 3 + 2) bytes a path
-    assert kept_bytes(res.compiled, 1) == 8 * 97 * 49
-    monkeypatch.setattr(sim_module, "KEEP_PATHS_LIMIT", 8 * 97 * 49 * 10)
+    # 3 entities, 1 bond, 1 lease: 8 × 97 × (13·3 + 6 + 3 + 2) bytes a path (the debt
+    # variables include the price)
+    assert kept_bytes(res.compiled, 1) == 8 * 97 * 50
+    monkeypatch.setattr(sim_module, "KEEP_PATHS_LIMIT", 8 * 97 * 50 * 10)
     with pytest.raises(ValueError, match="keep_paths: per-path results for 11 paths"):
         simulate(net, FactorPaths.flat(11, 97))
     assert simulate(net, FactorPaths.flat(11, 97), keep_paths=False).paths == 11

@@ -59,6 +59,17 @@ def test_lessee_exits_and_the_spv_bond_defaults_once_its_reserve_is_spent() -> N
     assert res.default_quarter[0, spv] == 28
     assert res.default_quarter[0, lessee] == -1
     assert res.creditor_losses()[0, holder, spv] == pytest.approx(20.3 - 5.1, abs=1e-9)
+    # bond marks: performing at the A+ yield (base 0 + IG spread 1%) with the 6% coupon
+    # over min(57 − t, 40) = 40 quarters; after the exit the SPV's coverage caps the price:
+    # (cash 6.7 + other assets 10 × 50%) / 20 = 0.585; at the default the recovery
+    # 5.1 / 20.3; afterwards that recovery is kept
+    q = 0.01 / 4
+    perf = 0.015 * (1 - (1 + q) ** -40) / q + (1 + q) ** -40
+    assert res.debt_price is not None
+    np.testing.assert_allclose(res.debt_price[0, :5, 0], perf, rtol=1e-12)
+    assert res.debt_price[0, 5, 0] == pytest.approx((6.7 + 5.0) / 20.0, abs=1e-12)
+    assert res.debt_price[0, 27, 0] == pytest.approx((0.1 + 5.0) / 20.0, abs=1e-9)
+    np.testing.assert_allclose(res.debt_price[0, 28:, 0], 5.1 / 20.3, rtol=1e-9)
     ref = simulate_reference(net, f, horizon="2033Q4", params=ON)
     np.testing.assert_allclose(res.trade["paid"], ref["trade_paid"], atol=1e-12)
     np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
