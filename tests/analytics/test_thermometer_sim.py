@@ -172,13 +172,14 @@ def test_engine_arrays_feed_the_gauges_end_to_end() -> None:
     import bubblescope
     from bubblescope.analytics.thermometer_sim import (
         first_event_quarter,
+        first_loss_quarter,
         series_from_entity_paths,
     )
     from bubblescope.engine import simulate
     from bubblescope.engine.factors import FactorPaths
 
-    res = simulate(bubblescope.load_network("ai-2025"), FactorPaths.baseline(3, 24),
-                   horizon="2030Q4")
+    net = bubblescope.load_network("ai-2025")
+    res = simulate(net, FactorPaths.baseline(3, 24), horizon="2030Q4")
     kinds = res.compiled.kinds
     series = series_from_entity_paths(res.entity, kinds)
     assert set(series) == {"ai_revenue", "equity_cushion"}
@@ -187,7 +188,22 @@ def test_engine_arrays_feed_the_gauges_end_to_end() -> None:
     events = {"first_neocloud_default": first_event_quarter(res.default_quarter, kinds,
                                                             "neocloud"),
               "first_spv_default": first_event_quarter(res.default_quarter, kinds, "spv")}
+    c = res.compiled
+    spv_bonds = [kinds[c.debtor[d]] == "spv" and net.contract(i).kind == "bond"
+                 for d, i in enumerate(c.debt_ids)]
+    assert any(spv_bonds)
+    events["first_spv_bond_loss"] = first_loss_quarter(res.debt["loss"], spv_bonds)
+    assert events["first_spv_bond_loss"].shape == (3,)
     table = lead_time_table({k: scores[k] for k in ("composite", "neocloud")}, events)
-    assert len(table) == 2 * 2 * 3
+    assert len(table) == 2 * 3 * 3
     finite = scores["neocloud"][np.isfinite(scores["neocloud"])]
     assert finite.size and np.all((finite >= 0) & (finite <= 100))
+
+
+def test_first_loss_quarter_validates_shapes() -> None:
+    from bubblescope.analytics.thermometer_sim import first_loss_quarter
+
+    with pytest.raises(ValueError, match="instruments"):
+        first_loss_quarter(np.zeros((2, 3)), [True])
+    with pytest.raises(ValueError, match="select"):
+        first_loss_quarter(np.zeros((2, 3, 2)), [True])

@@ -276,6 +276,27 @@ def first_event_quarter(default_quarter: Any, kinds: Sequence[str], kind: str) -
     return np.where(np.isfinite(first), first, -1).astype(int)
 
 
+def first_loss_quarter(loss: Any, select: Any, *, tol: float = 1e-9) -> np.ndarray:
+    """First quarter on each path in which any selected instrument loses money; −1 if none.
+
+    ``loss`` is (paths, quarters, instruments), USD bn lost in each quarter (the engine's
+    ``debt["loss"]``); ``select`` a boolean mask over instruments (e.g. bonds issued by
+    SPVs).
+
+    >>> loss = np.zeros((2, 4, 2)); loss[0, 2, 1] = 0.5; loss[1, 1, 0] = 1.0
+    >>> first_loss_quarter(loss, [False, True]).tolist()
+    [2, -1]
+    """
+    arr = np.asarray(loss, dtype=float)
+    if arr.ndim != 3:
+        raise ValueError(f"loss: expected (paths, quarters, instruments), got {arr.shape}")
+    mask = np.asarray(select, dtype=bool).reshape(-1)
+    if mask.shape[0] != arr.shape[2]:
+        raise ValueError(f"select: expected {arr.shape[2]} entries, got {mask.shape[0]}")
+    hit = (arr[:, :, mask] > tol).any(axis=2)
+    return np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+
+
 # --------------------------------------------------------------------------- lead time
 
 
@@ -383,10 +404,12 @@ def lead_time_table(scores: Mapping[str, Any], events: Mapping[str, Any], *,
     table for one scenario is::
 
         series = series_from_entity_paths(res.entity, res.compiled.kinds)
+        kinds, c = res.compiled.kinds, res.compiled
+        spv_bonds = [kinds[c.debtor[d]] == "spv" and net.contract(i).kind == "bond"
+                     for d, i in enumerate(c.debt_ids)]
         events = {"first_neocloud_default":
-                      first_event_quarter(res.default_quarter, res.compiled.kinds, "neocloud"),
-                  "first_spv_default":
-                      first_event_quarter(res.default_quarter, res.compiled.kinds, "spv")}
+                      first_event_quarter(res.default_quarter, kinds, "neocloud"),
+                  "first_spv_bond_loss": first_loss_quarter(res.debt["loss"], spv_bonds)}
         lead_time_table(gauge_scores(series), events)
 
     Only the gauges the engine's arrays can feed (productivity from AI revenue, the
