@@ -91,6 +91,10 @@ class EngineParams:
         once AI demand has stayed below their ``demand_threshold`` for ``quarters_below``
         quarters (at the lease's ``earliest_exit`` or later; with no exit date agreed, at
         any time, owing the lessor's damages).
+    fund_wind_down : a fund (private credit, hedge, venture fund or ETF) whose book equity
+        was negative at the end of the last quarter defaults this quarter: its lenders
+        (fund leverage) are repaid first from its estate and its investors lose their
+        interests.
     default_cost_alpha : share of a defaulter's own assets realised, used only with
         ``clearing="rogers_veraart"``, in [0, 1].
     default_cost_beta : share of the payments a defaulter receives that reach its
@@ -109,6 +113,7 @@ class EngineParams:
     max_iterations: int = 500
     clearing: str = "loop"
     strategic_default: bool = False
+    fund_wind_down: bool = False
     default_cost_alpha: float = 1.0
     default_cost_beta: float = 1.0
 

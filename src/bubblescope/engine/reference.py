@@ -39,7 +39,7 @@ from .compile import (
     EngineParams,
 )
 from .factors import FactorPaths
-from .step import CLEARING_COND_MAX, EXACT_SWEEPS, NEWTON_ROUNDS
+from .step import CLEARING_COND_MAX, EXACT_SWEEPS, FUND_KINDS, NEWTON_ROUNDS
 
 Array = np.ndarray
 
@@ -190,6 +190,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
 
     a0, l0 = sheet()
     mkt = [max(a0[i] - l0[i], 0.0) * c.equity_multiple[i] for i in range(N)]
+    eq_prev = [a0[i] - l0[i] for i in range(N)]
     out = {v: np.zeros((T, N)) for v in ("cash", "revenue", "costs", "capex", "debt",
                                          "book_equity", "alive")}
     out["debt_paid"] = np.zeros((T, D))
@@ -311,6 +312,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             for j in range(N):
                 if alive[j]:
                     noncash[j] += bal[d] * c.creditor_share[d, j] * prm.recovery_claims
+        forced = [bool(prm.fund_wind_down and c.kinds[i] in FUND_KINDS and alive[i]
+                       and eq_prev[i] < -prm.tolerance) for i in range(N)]
         nd = [False] * N
         p_serv, p_draw, p_trade = list(serv), list(draw), list(due)
         p_opex, p_other, resid = list(opex), [0.0] * N, [0.0] * N
@@ -401,8 +404,9 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
 
         for it in range(prm.max_iterations):
             rec = receipts(p_serv, p_draw, p_trade, resid, nd)
-            new = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
-                             - full_out[i] < -prm.tolerance) for i in range(N)]
+            new = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
+                                          + mrev[i] - full_out[i] < -prm.tolerance)
+                   for i in range(N)]
             if not any(new):
                 nd = new
                 break
@@ -442,8 +446,9 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                         est = [implied[i] if nd[i] else est[i] for i in range(N)]
                 else:
                     raise RuntimeError("reference: exact clearing did not converge")
-                more = [nd[i] or (alive[i] and cash[i] + rec[i] + raised[i] + mrev[i]
-                                  - full_out[i] < -prm.tolerance) for i in range(N)]
+                more = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
+                                               + mrev[i] - full_out[i] < -prm.tolerance)
+                        for i in range(N)]
                 if more == nd:
                     break
                 nd = more
@@ -516,6 +521,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         alive = surv
         a, li = sheet()
         mkt = [max(a[i] - li[i], 0.0) * c.equity_multiple[i] for i in range(N)]
+        eq_prev = [a[i] - li[i] for i in range(N)]
 
         # records
         for i in range(N):

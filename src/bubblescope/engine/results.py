@@ -50,6 +50,9 @@ class Results:
     external_in: Array | None = None
     external_out: Array | None = None
     initial_cash: Array | None = None
+    #: (paths, quarters, D) price per unit of principal (engine.marks), with keep_paths;
+    #: NaN while nothing is outstanding and the instrument never defaulted
+    debt_price: Array | None = None
     #: (paths, K) quarter in which the lessee left each lease strategically, −1 if never
     exit_quarter: Array | None = None
     meta: dict = field(default_factory=dict)

@@ -10,6 +10,7 @@ import numpy as np
 from ..model.network import Network
 from .compile import Compiled, EngineParams, compile_network
 from .factors import FactorPaths
+from .marks import asset_coverage, performing_price, remaining_contracted
 from .results import ENTITY_VARS, Results
 from .schedules import delayed_chip_schedule
 from .step import Layout, QuarterOut, State, initial_state, run_quarters
@@ -55,7 +56,24 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
                                               "outstanding")} if keep else None)
     trade = {v: np.zeros((P, T, K)) for v in ("due", "paid", "loss")} if keep else None
     ext = np.zeros((2, P, T)) if keep else None
+    price = np.full((P, T, D), np.nan) if keep else None
+    last_price = np.full((P, D), np.nan)
+    rem = remaining_contracted(c)
+    spv_debt = np.array([c.kinds[i] == "spv" for i in c.debtor], dtype=bool)
     cash0 = st.cash.copy()
+
+    def mark(t: int, out: QuarterOut, s: State) -> Array:
+        perf = performing_price(c, f, t)
+        if spv_debt.any():
+            cov = asset_coverage(c, s, rem, t, c.params.recovery_other_assets,
+                                 c.params.recovery_claims, lay.to_payee, lay.to_creditors,
+                                 lay.to_debtor)
+            perf = np.where(spv_debt[None, :], np.minimum(perf, cov[:, c.debtor]), perf)
+        claim = out.debt_paid + out.debt_loss
+        now = out.defaulted[:, c.debtor] & (claim > 0)
+        rec = out.debt_paid / np.where(claim > 0, claim, 1.0)
+        last_price[:] = np.where(now, rec, last_price)
+        return np.where(s.balance > 0, perf, last_price)
 
     def record(t: int, out: QuarterOut, s: State) -> None:
         values = {"cash": s.cash, "revenue": out.revenue, "costs": out.costs,
@@ -79,11 +97,13 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
             trade["paid"][:, t] = out.trade_paid
             ext[0, :, t] = out.external_in
             ext[1, :, t] = out.external_out
+        if price is not None:
+            price[:, t] = mark(t, out, s)
         if hook is not None:
             hook(t, out, s, slice(first, first + P))
 
     run_quarters(c, f, lay, st, chips, record)
-    return dict(sums=sums, per=per, debt=debt, trade=trade, ext=ext, cash0=cash0,
+    return dict(sums=sums, per=per, debt=debt, trade=trade, ext=ext, cash0=cash0, price=price,
                 default_quarter=st.default_quarter, loss_debt=st.loss_debt,
                 loss_trade=st.loss_trade, loss_external=st.loss_external,
                 loss_stakes=st.loss_stakes, shortfall=st.shortfall,
@@ -96,7 +116,7 @@ KEEP_PATHS_LIMIT = 4e9
 
 def kept_bytes(c: Compiled, paths: int) -> int:
     """Approximate memory of the per-path results kept with ``keep_paths=True``."""
-    per_quarter = len(ENTITY_VARS) * c.n_entities + 5 * c.n_debt + 3 * c.n_trade + 2
+    per_quarter = len(ENTITY_VARS) * c.n_entities + 6 * c.n_debt + 3 * c.n_trade + 2
     return 8 * paths * c.n_quarters * per_quarter
 
 
@@ -114,7 +134,7 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
     horizon : last quarter simulated (``"2049Q4"`` or a date).
     params : behavioural constants (EngineParams).
     keep_paths : keep per-path, per-quarter arrays (about 8 bytes × paths × quarters ×
-        (13 entities + 5 debt instruments + 3 trade obligations); refused above 4 GB);
+        (13 entities + 6 debt instruments + 3 trade obligations); refused above 4 GB);
         without them only means, default quarters and losses per path are kept.
     chunk_size : paths stepped together; bounds peak memory.
     on_quarter : optional hook called after every quarter of every chunk with
@@ -151,4 +171,5 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
                      for v in chunks[0]["trade"]}
         ext = np.concatenate([ch["ext"] for ch in chunks], axis=1)
         res.external_in, res.external_out = ext[0], ext[1]
+        res.debt_price = np.concatenate([ch["price"] for ch in chunks])
     return res

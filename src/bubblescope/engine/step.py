@@ -34,6 +34,8 @@ from .schedules import debt_rates, interest_due, lease_exits, principal_due, tra
 
 Array = np.ndarray
 CLAIM_KINDS = (RENT, COMPUTE, CHIP, POWER)
+#: kinds wound up when their book equity turns negative (``EngineParams.fund_wind_down``)
+FUND_KINDS = frozenset({"private_credit_fund", "hedge_fund", "venture_fund", "etf"})
 REVENUE_KINDS = (RENT, COMPUTE, CHIP, POWER)
 EXPENSE_KINDS = (RENT, COMPUTE, POWER)
 
@@ -110,6 +112,7 @@ class Layout:
         self.chips_to_fleet = Scatter.index(np.minimum(c.payer, N - 1) * G
                                             + np.maximum(c.chip_generation, 0), N * G, chip)
         self.n_gen = G
+        self.is_fund = np.array([k in FUND_KINDS for k in c.kinds], dtype=bool)
 
 
 @dataclass
@@ -134,6 +137,7 @@ class State:
     loss_stakes: Array      # (P, E) stakes written off, net of the residual received
     shortfall: Array        # (P, N) claims less distributions, booked at default
     exit_quarter: Array | None = None   # (P, K) strategic lease exits, −1 if none
+    book_equity: Array | None = None    # (P, N) book equity at the end of the last quarter
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -155,6 +159,7 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
                shortfall=np.zeros((P, N)), exit_quarter=np.full((P, K), -1))
     _, _, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
+    st.book_equity = eq
     return st
 
 
@@ -353,8 +358,8 @@ def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> d
     claims: tuple = ()
     for iterations in range(1, p.max_iterations + 1):
         received = _received(lay, w, nd)[:, :N]
-        new_nd = nd | ((a["cash"] + received + a["raised"] + a["mrev"] - a["full_out"]
-                        < -p.tolerance) & a["alive"])
+        new_nd = nd | a["forced"] | ((a["cash"] + received + a["raised"] + a["mrev"]
+                                      - a["full_out"] < -p.tolerance) & a["alive"])
         # waterfall of every defaulter on its current receipts
         claims = _claims(c, lay, t, a, new_nd)
         new = _waterfall(c, lay, a, new_nd, _estate(a, received, alpha, beta), claims, alpha)
@@ -484,8 +489,8 @@ def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Ar
                  else implied)
         else:
             raise RuntimeError(f"exact clearing did not converge in quarter {t}")
-        new_nd = nd | ((a["cash"] + R0 + a["raised"] + a["mrev"] - a["full_out"]
-                        < -p.tolerance) & a["alive"])
+        new_nd = nd | a["forced"] | ((a["cash"] + R0 + a["raised"] + a["mrev"]
+                                      - a["full_out"] < -p.tolerance) & a["alive"])
         if bool((new_nd == nd).all()):
             return w, nd, claims, rounds
         nd, E = new_nd, implied
@@ -546,16 +551,22 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                + st.fixed_book * p.recovery_other_assets + st.gpu_value.sum(axis=2)
                + lay.to_creditors(st.balance)[:, :N] * p.recovery_claims)
     noncash = np.where(alive, noncash, 0.0)
+    forced = np.zeros((P, N), bool)
+    if p.fund_wind_down and st.book_equity is not None:
+        # a fund whose liabilities exceed its assets is wound up: its lenders are repaid
+        # first from what it has, its investors take the rest (or lose their stakes)
+        forced = lay.is_fund[None, :] & alive & (st.book_equity < -p.tolerance)
     base = dict(cash=st.cash, alive=alive, raised=raised, mrev=mrev, full_out=full_out,
                 noncash=noncash, balance=st.balance, interest=interest, service=service,
                 draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities,
-                lease=lease_claim)
+                lease=lease_claim, forced=forced)
     nd = np.zeros((P, N), bool)
     pay_service, pay_draw, pay_trade = service, draws, tdue
     pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
     claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
     received = s_in + drawn_in + t_in
     short = (st.cash + received[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
+    short = short | forced
     rows = np.nonzero(short.any(axis=1))[0]
     iterations = 1
     if rows.size:
@@ -645,6 +656,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     st.alive = survivors
     assets, liabilities, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
+    st.book_equity = eq
 
     # income-statement lines (survivors' view; recoveries are not revenue)
     svc_ok = ~deb_nd

@@ -1,0 +1,54 @@
+"""Funds at the end of the chain (issue 6, mechanism 3), worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_nets import make_network
+
+from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+
+
+def fund_network() -> object:
+    # the fund (cash 1) lends 10 to a borrower, funded by an 8 bank loan and a 3 LP
+    # commitment (all called); the borrower's 10 falls due in quarter 0 and it has only
+    # other assets of 4 (worth 2 in default)
+    return make_network(
+        [{"id": "fund", "kind": "private_credit_fund", "cash": 1.0},
+         {"id": "borrower", "kind": "other", "other_assets": 4.0},
+         {"id": "bank", "kind": "bank"},
+         {"id": "lp", "kind": "pension_fund", "cash": 1.0}],
+        [{"id": "loan", "kind": "loan", "lender": "fund", "borrower": "borrower",
+          "amount": 10.0, "rate": 0.0, "start": "2025-10-01", "end": "2025-12-01"},
+         {"id": "leverage", "kind": "loan", "lender": "bank", "borrower": "fund",
+          "amount": 8.0, "rate": 0.0, "start": "2025-10-01", "end": "2035-01-01"},
+         {"id": "lp_commitment", "kind": "fund_commitment", "investor": "lp",
+          "fund": "fund", "amount": 3.0, "called": 3.0, "start": "2025-10-01"}])
+
+
+def test_a_fund_whose_losses_exceed_its_equity_makes_its_bank_lose() -> None:
+    # quarter 0: the borrower defaults and pays 2 of 10; the fund has cash 3, owes the
+    # bank 8: book equity 3 − 8 = −5. Quarter 1: the fund is wound up; the bank (senior to
+    # the investors) gets the 3 and loses 5; the LP loses its 3 stake. The 8 lost on the
+    # loan falls 3 on the LP and 5 on the bank.
+    net = fund_network()
+    f = FactorPaths.flat(1, 4, base_rate=0.0, equity_window=0.0)  # markets shut
+    on = EngineParams(fund_wind_down=True)
+    res = simulate(net, f, horizon="2026Q3", params=on)
+    ids = res.entity_ids
+    fund, bank, lp, borrower = (ids.index(x) for x in ("fund", "bank", "lp", "borrower"))
+    assert res.default_quarter[0, borrower] == 0
+    assert res.entity is not None
+    assert res.entity["book_equity"][0, 0, fund] == pytest.approx(-5.0, abs=1e-12)
+    assert res.default_quarter[0, fund] == 1
+    loss = res.creditor_losses()[0]
+    assert loss[fund, borrower] == pytest.approx(8.0, abs=1e-12)
+    assert loss[bank, fund] == pytest.approx(5.0, abs=1e-12)
+    assert res.loss_stakes[0].sum() == pytest.approx(3.0, abs=1e-12)
+    ref = simulate_reference(net, f, horizon="2026Q3", params=on)
+    np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
+    np.testing.assert_allclose(res.loss_debt, ref["loss_debt"], atol=1e-12)
+    # switched off: the fund carries on with negative equity and the bank is whole
+    off = simulate(net, f, horizon="2026Q3")
+    assert off.default_quarter[0, fund] == -1
+    assert off.creditor_losses()[0, bank, fund] == 0.0
