@@ -413,3 +413,10 @@ def test_scores_are_bounded_and_monotone() -> None:
         assert sb == pytest.approx(float(s(b)))
 
     check()
+
+
+def test_debt_not_yet_started_is_not_counted() -> None:
+    later = dict(NEO_LOAN, id="later", start="2026-06-30", end="2031-01-01", rate=0.2)
+    m = neocloud_metrics(net_of(NEO, [NEO_LOAN, later]), base_rate=0.04)
+    assert m["neocloud_debt"] == pytest.approx(4.0)
+    assert m["debt_spread"] == pytest.approx(0.05)

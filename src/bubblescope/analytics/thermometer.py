@@ -397,10 +397,6 @@ def build_reading(values: Mapping[str, float], *, source: str, as_of: dt.date | 
 # --------------------------------------------------------------------------- static
 
 
-def _years(start: dt.date, end: dt.date) -> float:
-    return calendar_years(start, end)
-
-
 def _live(c: Any) -> bool:
     return c.status != Status.cancelled
 
@@ -428,10 +424,11 @@ def _neocloud_ids(net: Network) -> tuple[set[str], set[str]]:
 
 
 def _debt_items(net: Network, borrowers: set[str]) -> list[tuple[Any, float]]:
-    """(contract, outstanding principal) for loans, bonds and facilities of ``borrowers``."""
+    """(contract, outstanding principal) for loans, bonds and facilities of ``borrowers``
+    that are live and have started by the as-of date."""
     out = []
     for c in net.contracts:
-        if not _live(c):
+        if not _live(c) or (c.start is not None and c.start > net.as_of):
             continue
         if isinstance(c, Loan | CreditFacility) and c.borrower in borrowers:
             out.append((c, float(c.drawn if c.drawn is not None else c.amount)))
@@ -599,7 +596,7 @@ def contract_metrics(net: Network) -> dict[str, float]:
         top += c.amount * tp
         tw += c.amount
         if c.end is not None:
-            term += c.amount * (_years(net.as_of, c.end) if c.end > net.as_of else 0.0)
+            term += c.amount * (calendar_years(net.as_of, c.end) if c.end > net.as_of else 0.0)
             termw += c.amount
         if seller in neo:
             by_seller.setdefault(seller, {})
@@ -831,7 +828,7 @@ def observed_thermometer(obs: pd.DataFrame, *, revenue_required: float | None = 
             values.setdefault("years_to_hurdle", years_to_hurdle(r_last, req, g))
         if math.isfinite(acc) and "growth_acceleration" not in values:
             put("growth_acceleration", acc, day, "from the last three observations")
-    by = {k: v for k, v in latest.items()}
+    by = latest
     if ("neocloud", "bond_yield") in by and "debt_spread" not in values:
         d1, y = by[("neocloud", "bond_yield")]
         d2, base = by.get(("neocloud", "base_rate"), (d1, DEFAULT_BASE_RATE))
