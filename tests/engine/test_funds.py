@@ -52,3 +52,39 @@ def test_a_fund_whose_losses_exceed_its_equity_makes_its_bank_lose() -> None:
     off = simulate(net, f, horizon="2026Q3")
     assert off.default_quarter[0, fund] == -1
     assert off.creditor_losses()[0, bank, fund] == 0.0
+
+
+def test_securitisation_passes_pool_losses_to_tranches_bottom_up() -> None:
+    # pool: two 10 loans; one borrower defaults with other assets 10 (5 in default) and
+    # loses 5 of 10: the pool loses 25% of 20. Equity (0–10%) loses all its 2, the
+    # mezzanine (10–30%) 3 of its 4, the senior (30–100%) nothing.
+    loans = [{"id": f"l{i}", "kind": "loan", "lender": "abs", "borrower": f"b{i}",
+              "amount": 10.0, "rate": 0.0, "start": "2025-10-01", "end": "2025-12-01"}
+             for i in (1, 2)]
+    net = make_network(
+        [{"id": "abs", "kind": "spv"}, {"id": "b1", "kind": "other", "other_assets": 10.0},
+         {"id": "b2", "kind": "other", "cash": 20.0}, {"id": "hf", "kind": "hedge_fund"},
+         {"id": "pcf", "kind": "private_credit_fund"}, {"id": "ins", "kind": "insurer"}],
+        [*loans,
+         {"id": "deal", "kind": "securitisation", "issuer": "abs", "amount": 20.0,
+          "start": "2025-10-01", "pool": ["l1", "l2"],
+          "tranches": [
+              {"name": "equity", "attachment": 0.0, "detachment": 0.1,
+               "holders": [{"holder": "hf", "share": 1.0}]},
+              {"name": "mezz", "attachment": 0.1, "detachment": 0.3,
+               "holders": [{"holder": "pcf", "share": 0.5}]},
+              {"name": "senior", "attachment": 0.3, "detachment": 1.0,
+               "holders": [{"holder": "ins", "share": 1.0}]}]}])
+    f = FactorPaths.flat(1, 2, base_rate=0.0, equity_window=0.0)
+    res = simulate(net, f, horizon="2026Q1")
+    assert res.loss_debt[0].sum() == pytest.approx(5.0, abs=1e-12)
+    tl = res.tranche_losses()
+    assert tl[("deal", "equity")][0] == pytest.approx(2.0, abs=1e-12)
+    assert tl[("deal", "mezz")][0] == pytest.approx(3.0, abs=1e-12)
+    assert tl[("deal", "senior")][0] == pytest.approx(0.0, abs=1e-12)
+    by_holder = res.tranche_holder_losses()[0]
+    ids = res.entity_ids
+    assert by_holder[ids.index("hf")] == pytest.approx(2.0)
+    assert by_holder[ids.index("pcf")] == pytest.approx(1.5)   # half the mezzanine
+    assert by_holder[-1] == pytest.approx(1.5)                 # the unlisted half
+    assert by_holder[ids.index("ins")] == 0.0

@@ -26,6 +26,7 @@ from ..model.contracts import (
     Lease,
     Loan,
     PowerSupply,
+    Securitisation,
     Seniority,
 )
 from ..model.entity import FINAL_HOLDER_KINDS, INTERMEDIARY_KINDS, EntityKind
@@ -213,6 +214,10 @@ class Compiled:
     stake_held0: Array
     stake_ownership: Array       # share of the issuer's residual equity
     params: EngineParams = field(default_factory=EngineParams)
+    #: securitisation tranches, bottom up per deal: dicts with ``deal``, ``name``,
+    #: ``attachment``, ``detachment``, ``pool_amount`` (USD bn), ``pool_debt`` and
+    #: ``pool_trade`` (indices of the pooled instruments) and ``holders`` (N+1,) shares
+    tranches: list[dict] = field(default_factory=list)
 
     @property
     def n_entities(self) -> int:
@@ -626,6 +631,22 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         return np.array(x, dtype=dtype)
 
     D = len(debt_ids)
+    tranches = []
+    trade_ids = [tr["id"] for tr in trade]
+    for sec in network.contracts:
+        if not isinstance(sec, Securitisation) or sec.status.value == "cancelled":
+            continue
+        pool_debt = [debt_ids.index(x) for x in sec.pool if x in debt_ids]
+        pool_trade = [k for k, x in enumerate(trade_ids) if x in sec.pool]
+        for tr in sec.tranches:
+            hold = np.zeros(N + 1)
+            for h in tr.holders:
+                hold[index[h.holder]] += h.share
+            rest = max(1.0 - hold.sum(), 0.0)
+            hold[index[tr.remainder_holder] if tr.remainder_holder else N] += rest
+            tranches.append(dict(deal=sec.id, name=tr.name, attachment=tr.attachment,
+                                 detachment=tr.detachment, pool_amount=sec.amount,
+                                 pool_debt=pool_debt, pool_trade=pool_trade, holders=hold))
     return Compiled(
         entity_ids=ids, kinds=[e.kind.value for e in network.entities], quarters=labels,
         generations=gens, cash0=cash0, other_assets0=np.maximum(other0, 0.0),
@@ -659,4 +680,4 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         stake=arr([tr.get("stake", -1) for tr in trade], int),
         stake_ids=stake_ids, stake_holder=arr(stake_holder, int),
         stake_issuer=arr(stake_issuer, int), stake_held0=arr(stake_held0),
-        stake_ownership=own.reshape(len(stake_ids)), params=p)
+        stake_ownership=own.reshape(len(stake_ids)), params=p, tranches=tranches)

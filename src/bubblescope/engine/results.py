@@ -90,6 +90,36 @@ class Results:
         out[:, N, :] += self.loss_external
         return out
 
+    def tranche_losses(self) -> pd.DataFrame:
+        """Pool losses of each securitisation passed to its tranches, bottom up.
+
+        The pool loss share is the cumulative loss on the pooled instruments (debt and
+        lease obligations named in ``pool``) over the deal's pool balance ``amount``; a
+        tranche attached at ``a`` and detached at ``d`` loses
+        ``clip(L − a, 0, d − a) × pool`` (USD bn), so the equity tranche is wiped before the
+        mezzanine loses and the senior tranche loses last. Rows: paths; columns
+        ``(deal, tranche)``. Reporting only: no cash moves between tranche holders.
+        """
+        c = self.compiled
+        cols = {}
+        for tr in c.tranches:
+            pool = tr["pool_amount"]
+            lost = (self.loss_debt[:, tr["pool_debt"]].sum(axis=1)
+                    + self.loss_trade[:, tr["pool_trade"]].sum(axis=1))
+            share = lost / pool if pool > 0 else np.zeros(self.paths)
+            a, d = tr["attachment"], tr["detachment"]
+            cols[(tr["deal"], tr["name"])] = np.clip(share - a, 0.0, d - a) * pool
+        return pd.DataFrame(cols, index=pd.RangeIndex(self.paths, name="path"))
+
+    def tranche_holder_losses(self) -> Array:
+        """Tranche losses by holder, (paths, N+1) USD bn (column N: outside holders)."""
+        c = self.compiled
+        out = np.zeros((self.paths, c.n_entities + 1))
+        frame = self.tranche_losses()
+        for tr in c.tranches:
+            out += frame[(tr["deal"], tr["name"])].to_numpy()[:, None] * tr["holders"][None, :]
+        return out
+
     # ---- tidy views
     def _need_paths(self) -> None:
         if self.entity is None:
