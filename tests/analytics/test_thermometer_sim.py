@@ -193,6 +193,14 @@ def test_engine_arrays_feed_the_gauges_end_to_end() -> None:
                  for d, i in enumerate(c.debt_ids)]
     assert any(spv_bonds)
     events["first_spv_bond_loss"] = first_loss_quarter(res.debt["loss"], spv_bonds)
+    if res.debt_price is not None:
+        from bubblescope.analytics.thermometer_sim import price_discount_series
+
+        series["price_discount"] = price_discount_series(res.debt_price,
+                                                         res.debt["outstanding"], spv_bonds)
+        assert series["price_discount"].shape == (3, len(res.quarters))
+        scores = gauge_scores(series)
+        assert np.isfinite(scores["spv_bond"]).any()
     assert events["first_spv_bond_loss"].shape == (3,)
     table = lead_time_table({k: scores[k] for k in ("composite", "neocloud")}, events)
     assert len(table) == 2 * 3 * 3
@@ -207,3 +215,12 @@ def test_first_loss_quarter_validates_shapes() -> None:
         first_loss_quarter(np.zeros((2, 3)), [True])
     with pytest.raises(ValueError, match="select"):
         first_loss_quarter(np.zeros((2, 3, 2)), [True])
+
+
+def test_price_discount_series_validates() -> None:
+    from bubblescope.analytics.thermometer_sim import price_discount_series
+
+    with pytest.raises(ValueError, match="one shape"):
+        price_discount_series(np.zeros((1, 2, 2)), np.zeros((1, 2, 3)), [True, True])
+    with pytest.raises(ValueError, match="select"):
+        price_discount_series(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), [True])

@@ -276,6 +276,35 @@ def first_event_quarter(default_quarter: Any, kinds: Sequence[str], kind: str) -
     return np.where(np.isfinite(first), first, -1).astype(int)
 
 
+def price_discount_series(price: Any, outstanding: Any, select: Any) -> np.ndarray:
+    """``price_discount`` (paths, quarters) of a group of bonds from simulated marks.
+
+    ``1 − Σ price × outstanding / Σ outstanding`` over the selected instruments with a
+    finite price and something outstanding; NaN where none has. ``price`` is per unit of
+    principal (the engine's ``debt_price``), ``outstanding`` the principal outstanding
+    (``debt["outstanding"]``), both (paths, quarters, instruments).
+
+    >>> p = np.array([[[0.9, 1.0], [np.nan, 0.5]]])
+    >>> o = np.array([[[3.0, 1.0], [0.0, 2.0]]])
+    >>> price_discount_series(p, o, [True, False]).round(3).tolist()
+    [[0.1, nan]]
+    """
+    pr = np.asarray(price, dtype=float)
+    out = np.asarray(outstanding, dtype=float)
+    if pr.ndim != 3 or pr.shape != out.shape:
+        raise ValueError(f"price, outstanding: expected two arrays (paths, quarters, "
+                         f"instruments) of one shape, got {pr.shape} and {out.shape}")
+    mask = np.asarray(select, dtype=bool).reshape(-1)
+    if mask.shape[0] != pr.shape[2]:
+        raise ValueError(f"select: expected {pr.shape[2]} entries, got {mask.shape[0]}")
+    p, w = pr[:, :, mask], out[:, :, mask]
+    ok = np.isfinite(p) & (w > 0)
+    num = np.where(ok, p * w, 0.0).sum(axis=2)
+    den = np.where(ok, w, 0.0).sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, 1.0 - num / np.where(den > 0, den, 1.0), np.nan)
+
+
 def first_loss_quarter(loss: Any, select: Any, *, tol: float = 1e-9) -> np.ndarray:
     """First quarter on each path in which any selected instrument loses money; −1 if none.
 
@@ -407,14 +436,16 @@ def lead_time_table(scores: Mapping[str, Any], events: Mapping[str, Any], *,
         kinds, c = res.compiled.kinds, res.compiled
         spv_bonds = [kinds[c.debtor[d]] == "spv" and net.contract(i).kind == "bond"
                      for d, i in enumerate(c.debt_ids)]
+        series["price_discount"] = price_discount_series(
+            res.debt_price, res.debt["outstanding"], spv_bonds)
         events = {"first_neocloud_default":
                       first_event_quarter(res.default_quarter, kinds, "neocloud"),
                   "first_spv_bond_loss": first_loss_quarter(res.debt["loss"], spv_bonds)}
         lead_time_table(gauge_scores(series), events)
 
-    Only the gauges the engine's arrays can feed (productivity from AI revenue, the
-    neocloud equity cushion) are scored that way for now; the table per preset scenario
-    is left to the Monte Carlo wiring.
+    Only the metrics the engine's arrays feed (AI revenue, the neocloud equity cushion,
+    SPV bond prices) are scored that way for now; the table per preset scenario is left
+    to the Monte Carlo wiring.
 
     >>> g = {"composite": np.array([[50., 80.], [10., 20.]])}
     >>> t = lead_time_table(g, {"default": np.array([1, -1])})
