@@ -420,3 +420,32 @@ def test_debt_not_yet_started_is_not_counted() -> None:
     m = neocloud_metrics(net_of(NEO, [NEO_LOAN, later]), base_rate=0.04)
     assert m["neocloud_debt"] == pytest.approx(4.0)
     assert m["debt_spread"] == pytest.approx(0.05)
+
+
+def test_observed_entities_are_pooled_with_the_worst_named() -> None:
+    rows = [("2025-12-31", "neocloud", "bond_yield", 0.09, "coreweave"),
+            ("2025-12-31", "neocloud", "bond_yield", 0.07, "nebius"),
+            ("2025-12-31", "neocloud", "base_rate", 0.04, ""),
+            ("2025-12-31", "neocloud", "base_rate", 0.05, "nebius"),
+            ("2024-12-31", "productivity", "ai_revenue", 4.0, "openai"),
+            ("2024-12-31", "productivity", "ai_revenue", 1.0, "anthropic"),
+            ("2025-12-31", "productivity", "ai_revenue", 10.0, "openai"),
+            ("2025-12-31", "productivity", "ai_revenue", 5.0, "anthropic"),
+            ("2025-12-31", "spv_bond", "bond_price", 0.9, "hyperion"),
+            ("2025-12-31", "spv_bond", "bond_price", 1.0, "other_spv"),
+            ("2025-12-31", "contracts", "customer_hhi", 0.5, "coreweave")]
+    df = pd.DataFrame([{"date": dt.date.fromisoformat(d), "indicator": i, "series": s,
+                        "value": v, "entity": e} for d, i, s, v, e in rows])
+    r = observed_thermometer(df)
+    neo = {m.name: m for m in r.indicators["neocloud"].metrics}
+    # coreweave 0.09 − 0.04 (shared base), nebius 0.07 − 0.05 (its own)
+    assert neo["debt_spread"].value == pytest.approx((0.05 + 0.02) / 2)
+    assert "worst coreweave" in neo["debt_spread"].note
+    prod = {m.name: m for m in r.indicators["productivity"].metrics}
+    assert prod["ai_revenue"].value == pytest.approx(15.0)
+    assert prod["log_growth"].value == pytest.approx(math.log(3.0), rel=1e-3)
+    spv = {m.name: m for m in r.indicators["spv_bond"].metrics}
+    assert spv["price_discount"].value == pytest.approx(0.05)
+    assert "worst hyperion" in spv["price_discount"].note
+    con = {m.name: m for m in r.indicators["contracts"].metrics}
+    assert con["customer_hhi"].value == 0.5 and "coreweave" in con["customer_hhi"].note

@@ -139,3 +139,17 @@ def test_cli_bad_observed_file_exits_2(cli, tmp_path: Path, body: str, needle: s
 def test_cli_missing_observed_file_exits_2(cli, tmp_path: Path) -> None:
     res = cli("thermometer", "--observed", str(tmp_path / "nope.csv"))
     assert res.code == 2 and "no such file" in res.err
+
+
+def test_entity_column_separates_issuers(tmp_path: Path) -> None:
+    p = write(tmp_path, "date,indicator,series,value,entity\n"
+                        "2025-12-31,neocloud,bond_yield,0.09,coreweave\n"
+                        "2025-12-31,neocloud,bond_yield,0.07,nebius\n"
+                        "2025-12-31,neocloud,base_rate,0.04,\n")
+    obs = read_observations(p)
+    assert obs["entity"].tolist() == ["coreweave", "nebius", ""]
+    p = write(tmp_path, "date,indicator,series,value,entity\n"
+                        "2025-12-31,neocloud,bond_yield,0.09,coreweave\n"
+                        "2025-12-31,neocloud,bond_yield,0.08,coreweave\n", "dup.csv")
+    assert any(":3: duplicate observation: neocloud.bond_yield for coreweave" in f
+               for f in issues_of(p))

@@ -772,10 +772,14 @@ def observed_thermometer(obs: pd.DataFrame, *, revenue_required: float | None = 
     Parameters
     ----------
     obs : DataFrame
-        Columns ``date`` (datetime.date), ``indicator``, ``series``, ``value``. A series
-        named like a metric of its indicator is taken at its latest date; the series in
-        :data:`DERIVED_SERIES` are converted (``ai_revenue`` history → growth, acceleration
-        and years to the hurdle; yields → spreads; a bond price → discount). Any other
+        Columns ``date`` (datetime.date), ``indicator``, ``series``, ``value`` and, if
+        several issuers are observed, ``entity``. A series named like a metric of its
+        indicator is taken at its latest date; the series in :data:`DERIVED_SERIES` are
+        converted (``ai_revenue`` history → growth, acceleration and years to the hurdle;
+        yields → spreads; a bond price → discount). With an ``entity`` column each
+        entity's latest value is converted on its own and the metric is their plain mean
+        (the note names the worst); ``ai_revenue`` is summed over entities on each date,
+        and a ``base_rate`` or ``lessee_yield`` without an entity applies to all. Any other
         series is kept as context, unscored.
     revenue_required : float, optional
         Hurdle for ``years_to_hurdle`` (default ``revenue_chain()``).
@@ -793,11 +797,14 @@ def observed_thermometer(obs: pd.DataFrame, *, revenue_required: float | None = 
         raise ValueError(f"indicator: unknown {', '.join(sorted(map(str, unknown)))}")
     req = float(revenue_required if revenue_required is not None
                 else revenue_chain()["revenue_required"])
-    df = obs.sort_values("date", kind="stable")
-    latest: dict[tuple[str, str], tuple[dt.date, float]] = {}
-    for d, ind, ser, v in zip(df["date"], df["indicator"], df["series"], df["value"],
-                              strict=True):
-        latest[(ind, ser)] = (d, float(v))
+    df = obs.sort_values("date", kind="stable").copy()
+    df["entity"] = (df["entity"].fillna("").astype(str).str.strip() if "entity" in df
+                    else "")
+    # (indicator, series) → entity → (date, value) at the latest date
+    latest: dict[tuple[str, str], dict[str, tuple[dt.date, float]]] = {}
+    for d, ind, ser, ent, v in zip(df["date"], df["indicator"], df["series"], df["entity"],
+                                   df["value"], strict=True):
+        latest.setdefault((ind, ser), {})[ent] = (d, float(v))
     values: dict[str, float] = {}
     notes: dict[str, str] = {}
     context: list[str] = []
@@ -806,43 +813,71 @@ def observed_thermometer(obs: pd.DataFrame, *, revenue_required: float | None = 
         values[name] = value
         notes[name] = f"as of {day.isoformat()}" + (f"; {how}" if how else "")
 
-    for (ind, ser), (day, v) in latest.items():
+    def pool(name: str, per: Mapping[str, tuple[dt.date, float]], how: str = "") -> None:
+        """One value per entity → the metric (their mean), worst entity in the note."""
+        if name in values or not per:
+            return
+        day = max(d for d, _ in per.values())
+        if len(per) == 1:
+            ent, (_, v) = next(iter(per.items()))
+            put(name, v, day, ", ".join(x for x in (how, ent) if x))
+            return
+        scale = METRICS[name].scale
+        pick = max if scale is None or scale.rising else min
+        worst = pick(per, key=lambda e: per[e][1])
+        mean = float(np.mean([v for _, v in per.values()]))
+        put(name, mean, day, ", ".join(x for x in (
+            how, f"mean of {len(per)} entities; worst {worst or '(none)'} "
+                 f"{per[worst][1]:.4g}") if x))
+
+    def shared(per: Mapping[str, tuple[dt.date, float]], ent: str
+               ) -> tuple[dt.date, float] | None:
+        return per.get(ent) or per.get("")
+
+    for (ind, ser), per in latest.items():
         m = METRICS.get(ser)
         if m is not None and m.indicator == ind and m.scale is not None:
-            put(ser, v, day)
+            pool(ser, per)
         elif (ind, ser) not in DERIVED_SERIES:
             hint = (f"; {ser} is a metric of {m.indicator}" if m is not None
                     and m.indicator != ind else "")
-            context.append(f"{ind}.{ser} = {v:g} (as of {day.isoformat()}; not scored{hint})")
+            for ent, (day, v) in per.items():
+                who = f" [{ent}]" if ent else ""
+                context.append(f"{ind}.{ser}{who} = {v:g} (as of {day.isoformat()}; "
+                               f"not scored{hint})")
     rev = df[(df["indicator"] == "productivity") & (df["series"] == "ai_revenue")]
     if len(rev):
-        dates, revs = list(rev["date"]), list(rev["value"].astype(float))
+        total = rev.groupby("date", sort=True)["value"].sum()
+        dates, revs = list(total.index), [float(x) for x in total.to_numpy()]
         g, acc = revenue_growth(dates, revs)
-        day = max(dates)
-        r_last = float(rev["value"].iloc[-1])
-        put("ai_revenue", r_last, day)
+        day, r_last = dates[-1], revs[-1]
+        put("ai_revenue", r_last, day,
+            "summed over entities" if rev["entity"].ne("").any() else "")
         put("revenue_required", req, day, "analytics.hurdle.revenue_chain")
         put("hurdle_coverage", r_last / req, day)
         if math.isfinite(g):
-            put("log_growth", g, day, f"from {len(dates)} observations")
+            put("log_growth", g, day, f"from {len(dates)} dates")
             values.setdefault("years_to_hurdle", years_to_hurdle(r_last, req, g))
         if math.isfinite(acc) and "growth_acceleration" not in values:
-            put("growth_acceleration", acc, day, "from the last three observations")
-    by = latest
-    if ("neocloud", "bond_yield") in by and "debt_spread" not in values:
-        d1, y = by[("neocloud", "bond_yield")]
-        d2, base = by.get(("neocloud", "base_rate"), (d1, DEFAULT_BASE_RATE))
-        how = "bond_yield − base_rate" + ("" if ("neocloud", "base_rate") in by
-                                          else " (base rate assumed 4%)")
-        put("debt_spread", y - base, max(d1, d2), how)
-    if ("spv_bond", "bond_price") in by and "price_discount" not in values:
-        d, p = by[("spv_bond", "bond_price")]
-        put("price_discount", 1.0 - p, d, "1 − bond_price")
-    if (("spv_bond", "bond_yield") in by and ("spv_bond", "lessee_yield") in by
-            and "spread_over_lessee" not in values):
-        d1, y = by[("spv_bond", "bond_yield")]
-        d2, ly = by[("spv_bond", "lessee_yield")]
-        put("spread_over_lessee", y - ly, max(d1, d2), "bond_yield − lessee_yield")
+            put("growth_acceleration", acc, day, "from the last three dates")
+    yields = latest.get(("neocloud", "bond_yield"), {})
+    bases = latest.get(("neocloud", "base_rate"), {})
+    spreads: dict[str, tuple[dt.date, float]] = {}
+    for ent, (d1, y) in yields.items():
+        d2, base = shared(bases, ent) or (d1, DEFAULT_BASE_RATE)
+        spreads[ent] = (max(d1, d2), y - base)
+    pool("debt_spread", spreads,
+         "bond_yield − base_rate" + ("" if bases else " (base rate assumed 4%)"))
+    prices = latest.get(("spv_bond", "bond_price"), {})
+    pool("price_discount", {e: (d, 1.0 - p) for e, (d, p) in prices.items()},
+         "1 − bond_price")
+    lessee = latest.get(("spv_bond", "lessee_yield"), {})
+    over: dict[str, tuple[dt.date, float]] = {}
+    for ent, (d1, y) in latest.get(("spv_bond", "bond_yield"), {}).items():
+        ref = shared(lessee, ent)
+        if ref is not None:
+            over[ent] = (max(d1, ref[0]), y - ref[1])
+    pool("spread_over_lessee", over, "bond_yield − lessee_yield")
     as_of = max(df["date"]) if len(df) else None
     return build_reading(values, source="observed", as_of=as_of, notes=notes,
                          extra_notes=context)

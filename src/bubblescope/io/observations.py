@@ -10,7 +10,9 @@ starting with ``#`` and blank lines are skipped (line numbers still count them).
 * ``series`` — a name made of letters, digits and ``_`` (e.g. ``bond_yield``);
 * ``value`` — a finite number (rates and shares as decimals, amounts in USD bn).
 
-A (date, indicator, series) triple may appear once. Every problem is reported, one per
+An optional ``entity`` column names the issuer or company a row is about (e.g.
+``coreweave``), so that one series can be observed for several of them. A (date,
+indicator, series, entity) combination may appear once. Every problem is reported, one per
 line, naming the file, the line and the column; :class:`InputError` carries them all.
 """
 
@@ -94,7 +96,7 @@ def read_observations(path: str | Path,
     if any(not h for h in header):
         raise InputError.single(path, "empty column name", line=header_line)
     known = set(indicators)
-    seen: dict[tuple[object, str, str], int] = {}
+    seen: dict[tuple[object, str, str, str], int] = {}
     records = []
     for (line, _), cells in zip(body[1:], rows[1:], strict=True):
         if len(cells) != len(header):
@@ -133,11 +135,13 @@ def read_observations(path: str | Path,
             value = math.nan
         if bad:
             continue
-        key = (day, ind, ser)
+        ent = row.get("entity", "")
+        key = (day, ind, ser, ent)
         if key in seen:
+            who = f" for {ent}" if ent else ""
             issues.append(InputIssue(file, line, None,
-                                     f"duplicate observation: {ind}.{ser} on {day} already "
-                                     f"given on line {seen[key]}"))
+                                     f"duplicate observation: {ind}.{ser}{who} on {day} "
+                                     f"already given on line {seen[key]}"))
             continue
         seen[key] = line
         extra = {h: row[h] for h in header if h not in REQUIRED_COLUMNS}
