@@ -96,6 +96,12 @@ class EngineParams:
         was negative at the end of the last quarter defaults this quarter: its lenders
         (fund leverage) are repaid first from its estate and its investors lose their
         interests.
+    fire_sale_feedback : GPUs of this quarter's defaulters are sold at the scenario's
+        resale value × ``exp(−β·Q/depth)`` per generation; lower recoveries can cause more
+        defaults in the same quarter, whose GPUs are sold too — iterated to a fixed point.
+    gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
+    gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
+        the market value of all live fleets of that generation.
     default_cost_alpha : share of a defaulter's own assets realised, used only with
         ``clearing="rogers_veraart"``, in [0, 1].
     default_cost_beta : share of the payments a defaulter receives that reach its
@@ -115,6 +121,9 @@ class EngineParams:
     clearing: str = "loop"
     strategic_default: bool = False
     fund_wind_down: bool = False
+    fire_sale_feedback: bool = False
+    gpu_price_impact: float = 0.05
+    gpu_market_depth: float = 1.0
     default_cost_alpha: float = 1.0
     default_cost_beta: float = 1.0
 
@@ -135,6 +144,12 @@ class EngineParams:
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= -0.05):
                 raise ValueError(f"{name}: expected a finite rate or price, got {v!r}")
+        if not 0.0 <= self.gpu_price_impact < 1.0:
+            raise ValueError(f"gpu_price_impact: must lie in [0, 1), got "
+                             f"{self.gpu_price_impact!r}")
+        if not self.gpu_market_depth > 0:
+            raise ValueError(f"gpu_market_depth: must be positive, got "
+                             f"{self.gpu_market_depth!r}")
         if self.max_iterations < 1:
             raise ValueError(f"max_iterations: must be >= 1, got {self.max_iterations!r}")
 

@@ -194,6 +194,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     out = {v: np.zeros((T, N)) for v in ("cash", "revenue", "costs", "capex", "debt",
                                          "book_equity", "alive")}
     out["debt_paid"] = np.zeros((T, D))
+    out["gpu_impact"] = np.ones((T, G))
     out["trade_paid"] = np.zeros((T, K))
 
     def up(j: int) -> bool:
@@ -302,162 +303,181 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             if c.payer[k] < N:
                 full_out[c.payer[k]] += due[k]
 
-        # fictitious-default loop
-        noncash = [0.0] * N
-        for i in range(N):
-            if alive[i]:
-                noncash[i] = (other[i] * prm.recovery_other_assets
-                              + fbook[i] * prm.recovery_other_assets + sum(gv[i]))
-        for d in range(D):
-            for j in range(N):
-                if alive[j]:
-                    noncash[j] += bal[d] * c.creditor_share[d, j] * prm.recovery_claims
-        forced = [bool(prm.fund_wind_down and c.kinds[i] in FUND_KINDS and alive[i]
-                       and eq_prev[i] < -prm.tolerance) for i in range(N)]
-        nd = [False] * N
-        p_serv, p_draw, p_trade = list(serv), list(draw), list(due)
-        p_opex, p_other, resid = list(opex), [0.0] * N, [0.0] * N
-        cl_d, cl_k = [0.0] * D, [0.0] * K
-        alpha, beta = prm.default_costs
-        exact = prm.clearing != "loop"
-
-        def receipts(ps: list[float], pd_: list[float], pt: list[float],
-                     rs: list[float], flags: list[bool]) -> list[float]:
-            r = [0.0] * (N + 1)
+        # fire sales: rerun the default resolution with the GPU price multiplier of the
+        # current default set until the set reproduces itself
+        impact: list[float] | None = None
+        sold_by = [False] * N
+        for _fs in range(N + 2):
+            # fictitious-default loop
+            noncash = [0.0] * N
             for i in range(N):
-                left = rs[i]
-                for e in range(E):
-                    h = c.stake_holder[e]
-                    if c.stake_issuer[e] == i and not flags[h]:
-                        r[h] += rs[i] * c.stake_ownership[e]
-                        left -= rs[i] * c.stake_ownership[e]
-                r[EXT] += left
+                if alive[i]:
+                    gpu = (sum(gv[i]) if impact is None
+                           else sum(v * x for v, x in zip(gv[i], impact, strict=True)))
+                    noncash[i] = (other[i] * prm.recovery_other_assets
+                                  + fbook[i] * prm.recovery_other_assets + gpu)
             for d in range(D):
-                for j in range(N + 1):
-                    r[j] += ps[d] * c.creditor_share[d, j]
-                r[c.debtor[d]] += pd_[d]
-            for k in range(K):
-                r[c.payee[k]] += pt[k]
-            return r
+                for j in range(N):
+                    if alive[j]:
+                        noncash[j] += bal[d] * c.creditor_share[d, j] * prm.recovery_claims
+            forced = [bool(prm.fund_wind_down and c.kinds[i] in FUND_KINDS and alive[i]
+                           and eq_prev[i] < -prm.tolerance) for i in range(N)]
+            nd = [False] * N
+            p_serv, p_draw, p_trade = list(serv), list(draw), list(due)
+            p_opex, p_other, resid = list(opex), [0.0] * N, [0.0] * N
+            cl_d, cl_k = [0.0] * D, [0.0] * K
+            alpha, beta = prm.default_costs
+            exact = prm.clearing != "loop"
 
-        def isnd(j: int, flags: list[bool]) -> bool:
-            return j < N and flags[j]
+            def receipts(ps: list[float], pd_: list[float], pt: list[float],
+                         rs: list[float], flags: list[bool]) -> list[float]:
+                r = [0.0] * (N + 1)
+                for i in range(N):
+                    left = rs[i]
+                    for e in range(E):
+                        h = c.stake_holder[e]
+                        if c.stake_issuer[e] == i and not flags[h]:
+                            r[h] += rs[i] * c.stake_ownership[e]
+                            left -= rs[i] * c.stake_ownership[e]
+                    r[EXT] += left
+                for d in range(D):
+                    for j in range(N + 1):
+                        r[j] += ps[d] * c.creditor_share[d, j]
+                    r[c.debtor[d]] += pd_[d]
+                for k in range(K):
+                    r[c.payee[k]] += pt[k]
+                return r
 
-        def estate_of(i: int, received: float) -> float:
-            if alpha == 1.0 and beta == 1.0:
-                return max(cash[i] + received + raised[i] + mrev[i] + noncash[i], 0.0)
-            own = cash[i] + raised[i] + mrev[i] + noncash[i]
-            return max(alpha * own + beta * received, 0.0)
+            def isnd(j: int, flags: list[bool]) -> bool:
+                return j < N and flags[j]
 
-        def claims_of(new: list[bool]) -> tuple:
-            drw = [0.0 if isnd(lender[d], new) else draw[d] for d in range(D)]
-            cd = [bal[d] + intr[d] + drw[d] for d in range(D)]
-            for k in range(K):
-                if c.trade_kind[k] == DISBURSE and not isnd(c.payer[k], new):
-                    cd[c.disburses[k]] += due[k]
-            ck = [(due[k] + (c.lease_claim[t, k] if c.trade_kind[k] == RENT
-                             and exit_q[k] > t else 0.0))
-                  if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) else 0.0
-                  for k in range(K)]
-            sec = [0.0] * N
-            r1 = [opex[i] + oliab[i] for i in range(N)]
-            r2 = [0.0] * N
-            r3 = [0.0] * N
-            for d in range(D):
-                tgt = (sec, r1, r2, r3)[c.rank[d]]
-                tgt[c.debtor[d]] += cd[d]
-            for k in range(K):
-                if c.payer[k] < N:
-                    r1[c.payer[k]] += ck[k]
-            return drw, cd, ck, sec, r1, r2, r3
+            def estate_of(i: int, received: float) -> float:
+                if alpha == 1.0 and beta == 1.0:
+                    return max(cash[i] + received + raised[i] + mrev[i] + noncash[i], 0.0)
+                own = cash[i] + raised[i] + mrev[i] + noncash[i]
+                return max(alpha * own + beta * received, 0.0)
 
-        def distribute(new: list[bool], est: list[float], cl: tuple) -> dict:
-            drw, cd, ck, sec, r1, r2, r3 = cl
-            fr = [[1.0] * 4 for _ in range(N)]
-            res = [0.0] * N
-            c0s = [1.0] * N
-            rr1s = [0.0] * N
-            for i in range(N):
-                estate = est[i]
-                coll = noncash[i] if alpha == 1.0 else alpha * noncash[i]
-                c0 = _ratio(min(coll, estate), sec[i])
-                pool = estate - c0 * sec[i]
-                rr1 = r1[i] + (1.0 - c0) * sec[i]
-                f1 = _ratio(pool, rr1)
-                pool -= f1 * rr1
-                f2 = _ratio(pool, r2[i])
-                pool -= f2 * r2[i]
-                f3 = _ratio(pool, r3[i])
-                res[i] = pool - f3 * r3[i]
-                fr[i] = [c0 + (1.0 - c0) * f1, f1, f2, f3]
-                c0s[i], rr1s[i] = c0, rr1
-            return dict(
-                serv=[cd[d] * fr[c.debtor[d]][c.rank[d]] if new[c.debtor[d]] else serv[d]
-                      for d in range(D)],
-                trade=[ck[k] * fr[c.payer[k]][1] if isnd(c.payer[k], new) else due[k]
-                       for k in range(K)],
-                draw=drw,
-                opex=[opex[i] * fr[i][1] if new[i] else opex[i] for i in range(N)],
-                other=[oliab[i] * fr[i][1] if new[i] else 0.0 for i in range(N)],
-                resid=[res[i] if new[i] else 0.0 for i in range(N)],
-                fr=fr, c0=c0s, rr1=rr1s)
+            def claims_of(new: list[bool]) -> tuple:
+                drw = [0.0 if isnd(lender[d], new) else draw[d] for d in range(D)]
+                cd = [bal[d] + intr[d] + drw[d] for d in range(D)]
+                for k in range(K):
+                    if c.trade_kind[k] == DISBURSE and not isnd(c.payer[k], new):
+                        cd[c.disburses[k]] += due[k]
+                ck = [(due[k] + (c.lease_claim[t, k] if c.trade_kind[k] == RENT
+                                 and exit_q[k] > t else 0.0))
+                      if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) else 0.0
+                      for k in range(K)]
+                sec = [0.0] * N
+                r1 = [opex[i] + oliab[i] for i in range(N)]
+                r2 = [0.0] * N
+                r3 = [0.0] * N
+                for d in range(D):
+                    tgt = (sec, r1, r2, r3)[c.rank[d]]
+                    tgt[c.debtor[d]] += cd[d]
+                for k in range(K):
+                    if c.payer[k] < N:
+                        r1[c.payer[k]] += ck[k]
+                return drw, cd, ck, sec, r1, r2, r3
 
-        for it in range(prm.max_iterations):
-            rec = receipts(p_serv, p_draw, p_trade, resid, nd)
-            new = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
-                                          + mrev[i] - full_out[i] < -prm.tolerance)
-                   for i in range(N)]
-            if not any(new):
+            def distribute(new: list[bool], est: list[float], cl: tuple) -> dict:
+                drw, cd, ck, sec, r1, r2, r3 = cl
+                fr = [[1.0] * 4 for _ in range(N)]
+                res = [0.0] * N
+                c0s = [1.0] * N
+                rr1s = [0.0] * N
+                for i in range(N):
+                    estate = est[i]
+                    coll = noncash[i] if alpha == 1.0 else alpha * noncash[i]
+                    c0 = _ratio(min(coll, estate), sec[i])
+                    pool = estate - c0 * sec[i]
+                    rr1 = r1[i] + (1.0 - c0) * sec[i]
+                    f1 = _ratio(pool, rr1)
+                    pool -= f1 * rr1
+                    f2 = _ratio(pool, r2[i])
+                    pool -= f2 * r2[i]
+                    f3 = _ratio(pool, r3[i])
+                    res[i] = pool - f3 * r3[i]
+                    fr[i] = [c0 + (1.0 - c0) * f1, f1, f2, f3]
+                    c0s[i], rr1s[i] = c0, rr1
+                return dict(
+                    serv=[cd[d] * fr[c.debtor[d]][c.rank[d]] if new[c.debtor[d]] else serv[d]
+                          for d in range(D)],
+                    trade=[ck[k] * fr[c.payer[k]][1] if isnd(c.payer[k], new) else due[k]
+                           for k in range(K)],
+                    draw=drw,
+                    opex=[opex[i] * fr[i][1] if new[i] else opex[i] for i in range(N)],
+                    other=[oliab[i] * fr[i][1] if new[i] else 0.0 for i in range(N)],
+                    resid=[res[i] if new[i] else 0.0 for i in range(N)],
+                    fr=fr, c0=c0s, rr1=rr1s)
+
+            for it in range(prm.max_iterations):
+                rec = receipts(p_serv, p_draw, p_trade, resid, nd)
+                new = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
+                                              + mrev[i] - full_out[i] < -prm.tolerance)
+                       for i in range(N)]
+                if not any(new):
+                    nd = new
+                    break
+                cl = claims_of(new)
+                _, cl_d, cl_k = cl[0], cl[1], cl[2]
+                dist = distribute(new, [estate_of(i, rec[i]) for i in range(N)], cl)
+                change = max([abs(a - b) for a, b in zip(dist["serv"], p_serv, strict=True)]
+                             + [abs(a - b) for a, b in zip(dist["trade"], p_trade, strict=True)]
+                             + [abs(a - b) for a, b in zip(dist["draw"], p_draw, strict=True)]
+                             + [abs(dist["resid"][i] - resid[i]) for i in range(N)])
+                stable = new == nd and change < prm.tolerance * 1e-3
+                p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
+                p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
                 nd = new
-                break
-            cl = claims_of(new)
-            _, cl_d, cl_k = cl[0], cl[1], cl[2]
-            dist = distribute(new, [estate_of(i, rec[i]) for i in range(N)], cl)
-            change = max([abs(a - b) for a, b in zip(dist["serv"], p_serv, strict=True)]
-                         + [abs(a - b) for a, b in zip(dist["trade"], p_trade, strict=True)]
-                         + [abs(a - b) for a, b in zip(dist["draw"], p_draw, strict=True)]
-                         + [abs(dist["resid"][i] - resid[i]) for i in range(N)])
-            stable = new == nd and change < prm.tolerance * 1e-3
-            p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
-            p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
-            nd = new
-            if stable or (exact and it + 1 >= EXACT_SWEEPS):
-                break
-        else:
-            raise RuntimeError("reference: default loop did not converge")
+                if stable or (exact and it + 1 >= EXACT_SWEEPS):
+                    break
+            else:
+                raise RuntimeError("reference: default loop did not converge")
 
-        if exact and any(nd):
-            rec = receipts(p_serv, p_draw, p_trade, resid, nd)
-            est = [estate_of(i, rec[i]) for i in range(N)]
-            for _ in range(N + 1):
-                cl = claims_of(nd)
-                for r in range(prm.max_iterations):
-                    dist = distribute(nd, est, cl)
-                    rec = receipts(dist["serv"], dist["draw"], dist["trade"], dist["resid"],
-                                   nd)
-                    implied = [estate_of(i, rec[i]) for i in range(N)]
-                    if all(abs(implied[i] - est[i]) <= prm.tolerance * 1e-3
-                           * max(1.0, abs(est[i])) for i in range(N) if nd[i]):
-                        break
-                    if r < NEWTON_ROUNDS:
-                        est = _newton_ref(c, nd, est, implied, beta, cl, dist, oliab, opex,
-                                          lender)
+            if exact and any(nd):
+                rec = receipts(p_serv, p_draw, p_trade, resid, nd)
+                est = [estate_of(i, rec[i]) for i in range(N)]
+                for _ in range(N + 1):
+                    cl = claims_of(nd)
+                    for r in range(prm.max_iterations):
+                        dist = distribute(nd, est, cl)
+                        rec = receipts(dist["serv"], dist["draw"], dist["trade"], dist["resid"],
+                                       nd)
+                        implied = [estate_of(i, rec[i]) for i in range(N)]
+                        if all(abs(implied[i] - est[i]) <= prm.tolerance * 1e-3
+                               * max(1.0, abs(est[i])) for i in range(N) if nd[i]):
+                            break
+                        if r < NEWTON_ROUNDS:
+                            est = _newton_ref(c, nd, est, implied, beta, cl, dist, oliab, opex,
+                                              lender)
+                        else:
+                            est = [implied[i] if nd[i] else est[i] for i in range(N)]
                     else:
-                        est = [implied[i] if nd[i] else est[i] for i in range(N)]
+                        raise RuntimeError("reference: exact clearing did not converge")
+                    more = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
+                                                   + mrev[i] - full_out[i] < -prm.tolerance)
+                            for i in range(N)]
+                    if more == nd:
+                        break
+                    nd = more
+                    est = [implied[i] if nd[i] else est[i] for i in range(N)]
                 else:
                     raise RuntimeError("reference: exact clearing did not converge")
-                more = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
-                                               + mrev[i] - full_out[i] < -prm.tolerance)
-                        for i in range(N)]
-                if more == nd:
-                    break
-                nd = more
-                est = [implied[i] if nd[i] else est[i] for i in range(N)]
-            else:
-                raise RuntimeError("reference: exact clearing did not converge")
-            cl_d, cl_k = cl[1], cl[2]
-            p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
-            p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
+                cl_d, cl_k = cl[1], cl[2]
+                p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
+                p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
+            if not prm.fire_sale_feedback or nd == sold_by:
+                break
+            sold_by = list(nd)
+            beta_fs = -math.log(1.0 - prm.gpu_price_impact) / 0.05
+            impact = []
+            for g in range(G):
+                depth = prm.gpu_market_depth * sum(gv[i][g] for i in range(N) if alive[i])
+                q = sum(gv[i][g] for i in range(N) if nd[i])
+                impact.append(math.exp(-beta_fs * q / depth) if depth > 0 else 1.0)
+        else:
+            raise RuntimeError("reference: fire-sale feedback did not settle")
+        gpu_impact = [1.0] * G if impact is None else impact
 
         # settlement
         rec = receipts(p_serv, p_draw, p_trade, resid, nd)
@@ -545,6 +565,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             out["revenue"][t, i] = rev
             out["costs"][t, i] = cst
         out["debt_paid"][t] = p_serv
+        out["gpu_impact"][t] = gpu_impact
         out["trade_paid"][t] = p_trade
     out["default_quarter"] = np.array(dq)
     out["loss_debt"] = np.array(loss_d)

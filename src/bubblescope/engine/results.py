@@ -53,6 +53,9 @@ class Results:
     #: (paths, quarters, D) price per unit of principal (engine.marks), with keep_paths;
     #: NaN while nothing is outstanding and the instrument never defaulted
     debt_price: Array | None = None
+    #: (paths, quarters, G) secondary-market GPU price per generation, share of original
+    #: cost: the scenario's resale path × the quarter's fire-sale multiplier (keep_paths)
+    gpu_price: Array | None = None
     #: (paths, K) quarter in which the lessee left each lease strategically, −1 if never
     exit_quarter: Array | None = None
     meta: dict = field(default_factory=dict)
@@ -89,6 +92,25 @@ class Results:
                 out[:, c.payee[k], c.payer[k]] += self.loss_trade[:, k]
         out[:, N, :] += self.loss_external
         return out
+
+    def amplification(self, without: Results) -> pd.DataFrame:
+        """Compare this run (e.g. with ``fire_sale_feedback``) with the same paths
+        ``without`` it: per path, total losses borne by creditors (USD bn) in both, their
+        ratio, defaults in both, and the lowest GPU price of each generation in both
+        (needs ``keep_paths=True`` for the prices)."""
+        def total(r: Results) -> Array:
+            return r.creditor_losses().sum(axis=(1, 2))
+
+        on, off = total(self), total(without)
+        out = {"loss": on, "loss_without": off,
+               "loss_ratio": np.where(off > 0, on / np.where(off > 0, off, 1.0), np.nan),
+               "defaults": self.defaulted.sum(axis=1),
+               "defaults_without": without.defaulted.sum(axis=1)}
+        if self.gpu_price is not None and without.gpu_price is not None:
+            for g, gen in enumerate(self.compiled.generations):
+                out[f"min_price_{gen}"] = self.gpu_price[:, :, g].min(axis=1)
+                out[f"min_price_{gen}_without"] = without.gpu_price[:, :, g].min(axis=1)
+        return pd.DataFrame(out, index=pd.RangeIndex(self.paths, name="path"))
 
     def tranche_losses(self) -> pd.DataFrame:
         """Pool losses of each securitisation passed to its tranches, bottom up.

@@ -57,6 +57,8 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
     trade = {v: np.zeros((P, T, K)) for v in ("due", "paid", "loss")} if keep else None
     ext = np.zeros((2, P, T)) if keep else None
     price = np.full((P, T, D), np.nan) if keep else None
+    gpu_price = np.zeros((P, T, len(c.generations))) if keep else None
+    resale = np.stack([f.resale(g)[:, :T] for g in c.generations], axis=2) if keep else None
     last_price = np.full((P, D), np.nan)
     rem = remaining_contracted(c)
     spv_debt = np.array([c.kinds[i] == "spv" for i in c.debtor], dtype=bool)
@@ -99,11 +101,15 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
             ext[1, :, t] = out.external_out
         if price is not None:
             price[:, t] = mark(t, out, s)
+        if gpu_price is not None and resale is not None:
+            impact = 1.0 if out.gpu_impact is None else out.gpu_impact
+            gpu_price[:, t] = resale[:, t] * impact
         if hook is not None:
             hook(t, out, s, slice(first, first + P))
 
     run_quarters(c, f, lay, st, chips, record)
     return dict(sums=sums, per=per, debt=debt, trade=trade, ext=ext, cash0=cash0, price=price,
+                gpu_price=gpu_price,
                 default_quarter=st.default_quarter, loss_debt=st.loss_debt,
                 loss_trade=st.loss_trade, loss_external=st.loss_external,
                 loss_stakes=st.loss_stakes, shortfall=st.shortfall,
@@ -172,4 +178,5 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
         ext = np.concatenate([ch["ext"] for ch in chunks], axis=1)
         res.external_in, res.external_out = ext[0], ext[1]
         res.debt_price = np.concatenate([ch["price"] for ch in chunks])
+        res.gpu_price = np.concatenate([ch["gpu_price"] for ch in chunks])
     return res

@@ -203,6 +203,7 @@ class QuarterOut:
     liabilities: Array
     book_equity: Array
     iterations: int
+    gpu_impact: Array | None = None   # (P, G) fire-sale price multiplier of the quarter
 
 
 def _ratio(a: Array, b: Array) -> Array:
@@ -497,6 +498,21 @@ def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Ar
     raise RuntimeError(f"exact clearing did not converge in quarter {t}")
 
 
+def fire_sale_impact(p, gpu_value: Array, alive: Array, sold: Array) -> Array:  # type: ignore[no-untyped-def]
+    """Fire-sale price multiplier per GPU generation, (P, G).
+
+    ``exp(−β·Q/depth)`` with ``Q`` the market value of the fleets sold by the defaulters
+    ``sold``, ``depth = gpu_market_depth ×`` the market value of every live fleet of that
+    generation, and ``β = −ln(1 − gpu_price_impact) / 0.05`` (selling 5% of the depth
+    moves the price by ``gpu_price_impact``, as in ``contagion.leverage_fire_sale``).
+    """
+    beta = -np.log(1.0 - p.gpu_price_impact) / 0.05
+    depth = p.gpu_market_depth * np.where(alive[:, :, None], gpu_value, 0.0).sum(axis=1)
+    q = np.where(sold[:, :, None], gpu_value, 0.0).sum(axis=1)
+    ratio = np.where(depth > 0, q / np.where(depth > 0, depth, 1.0), 0.0)
+    return np.exp(-beta * ratio)
+
+
 def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Array,
          growth: Array, exits: Array | None = None) -> QuarterOut:
     """Advance ``st`` through quarter ``t`` in place; return the quarter's flows.
@@ -547,42 +563,62 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     full_out = s_out[:, :N] + lent_out[:, :N] + t_out[:, :N] + opex
 
     # 3. defaults: fictitious-default loop, on the paths where someone falls short
-    noncash = (st.other_assets * p.recovery_other_assets
-               + st.fixed_book * p.recovery_other_assets + st.gpu_value.sum(axis=2)
-               + lay.to_creditors(st.balance)[:, :N] * p.recovery_claims)
-    noncash = np.where(alive, noncash, 0.0)
+    loans_held = lay.to_creditors(st.balance)[:, :N]
+
+    def noncash_at(m: Array | None) -> Array:
+        """Non-cash assets at their default value, GPUs at the fire-sale price ``m``."""
+        gpu = (st.gpu_value.sum(axis=2) if m is None
+               else (st.gpu_value * m[:, None, :]).sum(axis=2))
+        x = (st.other_assets * p.recovery_other_assets
+             + st.fixed_book * p.recovery_other_assets + gpu + loans_held * p.recovery_claims)
+        return np.where(alive, x, 0.0)
+
     forced = np.zeros((P, N), bool)
     if p.fund_wind_down and st.book_equity is not None:
         # a fund whose liabilities exceed its assets is wound up: its lenders are repaid
         # first from what it has, its investors take the rest (or lose their stakes)
         forced = lay.is_fund[None, :] & alive & (st.book_equity < -p.tolerance)
-    base = dict(cash=st.cash, alive=alive, raised=raised, mrev=mrev, full_out=full_out,
-                noncash=noncash, balance=st.balance, interest=interest, service=service,
-                draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities,
-                lease=lease_claim, forced=forced)
-    nd = np.zeros((P, N), bool)
-    pay_service, pay_draw, pay_trade = service, draws, tdue
-    pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
-    claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
-    received = s_in + drawn_in + t_in
-    short = (st.cash + received[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
+    received0 = s_in + drawn_in + t_in
+    short = (st.cash + received0[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
     short = short | forced
     rows = np.nonzero(short.any(axis=1))[0]
-    iterations = 1
-    if rows.size:
-        sub = {k: v[rows] for k, v in base.items()}
-        out = resolve_defaults(c, lay, t, sub)
-        iterations = out.pop("iterations")
-        nd[rows] = out["nd"]
-        pay_service, pay_draw, pay_trade = service.copy(), draws.copy(), tdue.copy()
-        pay_opex = opex.copy()
-        for name, arr in (("pay_service", pay_service), ("pay_draw", pay_draw),
-                          ("pay_trade", pay_trade), ("pay_opex", pay_opex),
-                          ("pay_other", pay_other), ("residual", residual),
-                          ("claim_debt", claim_debt), ("claim_trade", claim_trade)):
-            arr[rows] = out[name]
-        received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
-                    + lay.to_payee(pay_trade) + owners_share(lay, residual, nd))
+    # fire sales: the multiplier ``impact`` (P, G) comes from the GPUs that the default set
+    # ``sold_by`` dumps; the clearing is rerun until the default set reproduces itself
+    impact: Array | None = None
+    sold_by = np.zeros((P, N), bool)
+    for _ in range(N + 2):
+        noncash = noncash_at(impact)
+        base = dict(cash=st.cash, alive=alive, raised=raised, mrev=mrev, full_out=full_out,
+                    noncash=noncash, balance=st.balance, interest=interest, service=service,
+                    draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities,
+                    lease=lease_claim, forced=forced)
+        nd = np.zeros((P, N), bool)
+        pay_service, pay_draw, pay_trade = service, draws, tdue
+        pay_opex, pay_other, residual = opex, np.zeros((P, N)), np.zeros((P, N))
+        claim_debt, claim_trade = np.zeros_like(service), np.zeros_like(tdue)
+        received = received0
+        iterations = 1
+        if rows.size:
+            sub = {k: v[rows] for k, v in base.items()}
+            out = resolve_defaults(c, lay, t, sub)
+            iterations = out.pop("iterations")
+            nd[rows] = out["nd"]
+            pay_service, pay_draw, pay_trade = service.copy(), draws.copy(), tdue.copy()
+            pay_opex = opex.copy()
+            for name, arr in (("pay_service", pay_service), ("pay_draw", pay_draw),
+                              ("pay_trade", pay_trade), ("pay_opex", pay_opex),
+                              ("pay_other", pay_other), ("residual", residual),
+                              ("claim_debt", claim_debt), ("claim_trade", claim_trade)):
+                arr[rows] = out[name]
+            received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
+                        + lay.to_payee(pay_trade) + owners_share(lay, residual, nd))
+        if not p.fire_sale_feedback or np.array_equal(nd, sold_by):
+            break
+        sold_by = nd.copy()
+        impact = fire_sale_impact(p, st.gpu_value, alive, nd)
+    else:
+        raise RuntimeError(f"fire-sale feedback did not settle in quarter {t}")
+    gpu_impact = (np.ones((P, lay.n_gen)) if impact is None else impact)
 
     # 4. settlement
     survivors = alive & ~nd
@@ -674,7 +710,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                       refinanced=refi, drawn=pay_draw, trade_due=tdue, trade_paid=pay_trade,
                       debt_loss=loss_d, trade_loss=loss_k,
                       assets=assets, liabilities=liabilities, book_equity=eq,
-                      iterations=iterations)
+                      iterations=iterations, gpu_impact=gpu_impact)
 
 
 def run_quarters(c: Compiled, f: FactorPaths, lay: Layout, st: State, chips: Array,
