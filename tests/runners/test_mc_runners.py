@@ -146,3 +146,24 @@ def test_unreachable_scheduler(monkeypatch) -> None:
         make_runner("dask", scheduler="tcp://127.0.0.1:1")
     with pytest.raises(RunnerError, match="only used with runner 'dask'"):
         make_runner("serial", scheduler="tcp://127.0.0.1:1")
+
+
+def test_keep_paths_refused_when_too_large(net) -> None:
+    with pytest.raises(ValueError, match="keep_paths"):
+        simulate(net, "baseline", paths=200_000, seed=0, keep_paths=True, progress=False)
+
+
+def test_cli_subprocess_with_processes_runner() -> None:
+    """End to end: `python -m bubblescope` spawning worker processes."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "bubblescope", "simulate", "--scenario", "slow", "--paths", "9",
+         "--seed", "4", "--horizon", "2026Q4", "--runner", "processes", "--chunk-size", "3",
+         "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["runner"] == "processes" and d["paths"] == 9
+    same = simulate("ai-2025", "slow", paths=9, seed=4, horizon="2026Q4", progress=False)
+    assert d["entities"] == same.to_dict()["entities"]

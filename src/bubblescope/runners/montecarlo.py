@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..engine.compile import Compiled, EngineParams, compile_network
+from ..engine.simulate import KEEP_PATHS_LIMIT, kept_bytes
 from ..model.network import Network
 from ..model.scenario import Scenario
 from ..results.montecarlo import MonteCarloResults, PathSummary
@@ -146,6 +147,10 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     check_run_args(paths, seed, chunk_size)
     params, notes = engine_params(scenario, params)
     compiled = compile_network(network, horizon, params)
+    if keep_paths and kept_bytes(compiled, paths) > KEEP_PATHS_LIMIT:
+        raise ValueError(f"keep_paths: per-path time series for {paths:,} paths would take "
+                         f"about {kept_bytes(compiled, paths) / 1e9:.1f} GB; keep_paths=False "
+                         "keeps every statistic (per-path scalars are always kept)")
     network_name = network.name
     size = chunk_size or DEFAULT_CHUNK
     structures = structures_of(compiled)
