@@ -167,3 +167,20 @@ def test_cli_subprocess_with_processes_runner() -> None:
     assert d["runner"] == "processes" and d["paths"] == 9
     same = simulate("ai-2025", "slow", paths=9, seed=4, horizon="2026Q4", progress=False)
     assert d["entities"] == same.to_dict()["entities"]
+
+
+def test_dask_by_address_and_scheduler_file(net, serial, tmp_path) -> None:
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        by_address = simulate(net, "slow", paths=24, seed=11, runner="dask",
+                              scheduler=cluster.scheduler_address, horizon=HORIZON,
+                              chunk_size=6, progress=False)
+        with Client(cluster) as client:
+            client.write_scheduler_file(str(tmp_path / "scheduler.json"))
+        by_file = simulate(net, "slow", paths=24, seed=11, runner="dask",
+                           scheduler=str(tmp_path / "scheduler.json"), horizon=HORIZON,
+                           chunk_size=6, progress=False)
+    assert_identical(by_address, serial)
+    assert_identical(by_file, serial)
