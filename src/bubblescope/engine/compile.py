@@ -99,6 +99,11 @@ class EngineParams:
     fire_sale_feedback : GPUs of this quarter's defaulters are sold at the scenario's
         resale value × ``exp(−β·Q/depth)`` per generation; lower recoveries can cause more
         defaults in the same quarter, whose GPUs are sold too — iterated to a fixed point.
+    ltv_covenants : loans secured by a GPU pool with a ``max_ltv`` covenant (and step-downs)
+        are re-tested every quarter against the collateral marked at the GPU price of the
+        quarter (with fire sales, after their impact); once a breach has lasted
+        ``cure_quarters`` the borrower owes the pay-down back to the limit in cash that
+        quarter, and defaults if it cannot pay.
     gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
     gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
         the market value of all live fleets of that generation.
@@ -122,6 +127,7 @@ class EngineParams:
     strategic_default: bool = False
     fund_wind_down: bool = False
     fire_sale_feedback: bool = False
+    ltv_covenants: bool = False
     gpu_price_impact: float = 0.05
     gpu_market_depth: float = 1.0
     default_cost_alpha: float = 1.0
@@ -233,6 +239,13 @@ class Compiled:
     #: ``attachment``, ``detachment``, ``pool_amount`` (USD bn), ``pool_debt`` and
     #: ``pool_trade`` (indices of the pooled instruments) and ``holders`` (N+1,) shares
     tranches: list[dict] = field(default_factory=list)
+    #: LTV covenants of GPU-pool loans: the limit by quarter (T, D), NaN without one; the
+    #: pledged generation (D,) (−1: none); the collateral's value at the data date, USD bn;
+    #: quarters a breach may last before the pay-down is due
+    ltv_max: Array | None = None
+    coll_gen: Array | None = None
+    coll_value0: Array | None = None
+    cure_quarters: Array | None = None
 
     @property
     def n_entities(self) -> int:
@@ -646,6 +659,26 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         return np.array(x, dtype=dtype)
 
     D = len(debt_ids)
+    # LTV covenants on loans secured by a GPU pool
+    ltv_max = np.full((T, D), np.nan)
+    coll_gen = np.full(D, -1, dtype=int)
+    coll_value0 = np.zeros(D)
+    cure_q = np.ones(D, dtype=int)
+    for ln in network.contracts:
+        if (not isinstance(ln, Loan) or ln.status.value == "cancelled"
+                or ln.id not in debt_ids or ln.covenants is None
+                or ln.covenants.max_ltv is None or ln.collateral is None
+                or ln.collateral.kind != "gpu_pool"):
+            continue
+        d = debt_ids.index(ln.id)
+        g = gens.index(ln.collateral.generation) if ln.collateral.generation in gens else 0
+        coll_gen[d] = g
+        coll_value0[d] = (ln.collateral.value if ln.collateral.value is not None
+                          else float(gpu_cost[debtor[d], g]))
+        ltv_max[:, d] = ln.covenants.max_ltv
+        for stp in sorted(ln.covenants.ltv_step_downs, key=lambda x: x.date):
+            ltv_max[max(qi(stp.date, 0), 0):, d] = stp.max_ltv
+        cure_q[d] = max(int(ln.covenants.cure_quarters), 1)
     tranches = []
     trade_ids = [tr["id"] for tr in trade]
     for sec in network.contracts:
@@ -695,4 +728,5 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         stake=arr([tr.get("stake", -1) for tr in trade], int),
         stake_ids=stake_ids, stake_holder=arr(stake_holder, int),
         stake_issuer=arr(stake_issuer, int), stake_held0=arr(stake_held0),
-        stake_ownership=own.reshape(len(stake_ids)), params=p, tranches=tranches)
+        stake_ownership=own.reshape(len(stake_ids)), params=p, tranches=tranches,
+        ltv_max=ltv_max, coll_gen=coll_gen, coll_value0=coll_value0, cure_quarters=cure_q)

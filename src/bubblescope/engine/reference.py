@@ -167,6 +167,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     other = [float(x) for x in c.other_assets0]
     oliab = [float(x) for x in c.other_liabilities]
     stakes = [float(x) for x in c.stake_held0]
+    breach = [0] * D
     loss_d, loss_k, loss_x, short = [0.0] * D, [0.0] * K, [0.0] * N, [0.0] * N
 
     def sheet() -> tuple[list[float], list[float]]:
@@ -307,7 +308,31 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         # current default set until the set reproduces itself
         impact: list[float] | None = None
         sold_by = [False] * N
+        serv0, full_out0 = list(serv), list(full_out)
+        covenanted = prm.ltv_covenants and c.ltv_max is not None and any(
+            math.isfinite(float(c.ltv_max[t, d])) for d in range(D))
+        cure = [0.0] * D
+        brk = [False] * D
         for _fs in range(N + 2):
+            if covenanted:
+                for d in range(D):
+                    cure[d], brk[d] = 0.0, False
+                    lim = float(c.ltv_max[t, d])
+                    g = int(c.coll_gen[d])
+                    if not math.isfinite(lim) or g < 0:
+                        continue
+                    rs = f.resale(c.generations[g])
+                    value = (c.coll_value0[d] * float(rs[p, t] / rs[p, 0])
+                             * (1.0 if impact is None else impact[g]))
+                    excess = bal[d] - lim * value
+                    brk[d] = (alive[c.debtor[d]] and bal[d] > 0
+                              and excess > prm.tolerance)
+                    if brk[d] and breach[d] + 1 >= c.cure_quarters[d]:
+                        cure[d] = excess
+                serv = [serv0[d] + cure[d] for d in range(D)]
+                full_out = list(full_out0)
+                for d in range(D):
+                    full_out[c.debtor[d]] += cure[d]
             # fictitious-default loop
             noncash = [0.0] * N
             for i in range(N):
@@ -478,6 +503,10 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         else:
             raise RuntimeError("reference: fire-sale feedback did not settle")
         gpu_impact = [1.0] * G if impact is None else impact
+        if covenanted:
+            prin = [prin[d] + cure[d] for d in range(D)]
+            breach = [breach[d] + 1 if brk[d] and cure[d] == 0 and alive[c.debtor[d]]
+                      and not nd[c.debtor[d]] else 0 for d in range(D)]
 
         # settlement
         rec = receipts(p_serv, p_draw, p_trade, resid, nd)

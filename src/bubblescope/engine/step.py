@@ -138,6 +138,7 @@ class State:
     shortfall: Array        # (P, N) claims less distributions, booked at default
     exit_quarter: Array | None = None   # (P, K) strategic lease exits, −1 if none
     book_equity: Array | None = None    # (P, N) book equity at the end of the last quarter
+    breach: Array | None = None         # (P, D) quarters an LTV covenant has been in breach
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -156,7 +157,8 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
                stakes=rows(c.stake_held0).reshape(P, E), market_equity=np.zeros((P, N)),
                loss_debt=np.zeros((P, D)), loss_trade=np.zeros((P, K)),
                loss_external=np.zeros((P, N)), loss_stakes=np.zeros((P, E)),
-               shortfall=np.zeros((P, N)), exit_quarter=np.full((P, K), -1))
+               shortfall=np.zeros((P, N)), exit_quarter=np.full((P, K), -1),
+               breach=np.zeros((P, D), dtype=int))
     _, _, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
@@ -498,6 +500,37 @@ def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Ar
     raise RuntimeError(f"exact clearing did not converge in quarter {t}")
 
 
+def ltv_cure(c: Compiled, f: FactorPaths, st: State, t: int, impact: Array | None,
+             alive: Array) -> tuple[Array, Array]:
+    """LTV covenant test of quarter ``t``: the pay-down due (P, D), USD bn, and the breach
+    flags (P, D).
+
+    Collateral value = value at the data date × the generation's resale level now ÷ at
+    quarter 0 × the fire-sale multiplier ``impact``. A loan is in breach when its balance
+    exceeds ``ltv_max × collateral``; once the breach has lasted ``cure_quarters``
+    (this quarter included) the excess is due now.
+    """
+    assert c.ltv_max is not None and c.coll_gen is not None and c.coll_value0 is not None
+    assert c.cure_quarters is not None
+    P, D = st.balance.shape
+    lim = c.ltv_max[t]
+    on = np.isfinite(lim) & (c.coll_gen >= 0)
+    cure = np.zeros((P, D))
+    breach = np.zeros((P, D), bool)
+    for d in np.nonzero(on)[0]:
+        g = int(c.coll_gen[d])
+        name = c.generations[g]
+        level = f.resale(name)[:, t] / f.resale(name)[:, 0]
+        m = 1.0 if impact is None else impact[:, g]
+        value = c.coll_value0[d] * level * m
+        excess = st.balance[:, d] - lim[d] * value
+        live = alive[:, c.debtor[d]] & (st.balance[:, d] > 0)
+        breach[:, d] = live & (excess > c.params.tolerance)
+        count = (0 if st.breach is None else st.breach[:, d]) + 1
+        cure[:, d] = np.where(breach[:, d] & (count >= c.cure_quarters[d]), excess, 0.0)
+    return cure, breach
+
+
 def fire_sale_impact(p, gpu_value: Array, alive: Array, sold: Array) -> Array:  # type: ignore[no-untyped-def]
     """Fire-sale price multiplier per GPU generation, (P, G).
 
@@ -578,16 +611,28 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         # a fund whose liabilities exceed its assets is wound up: its lenders are repaid
         # first from what it has, its investors take the rest (or lose their stakes)
         forced = lay.is_fund[None, :] & alive & (st.book_equity < -p.tolerance)
-    received0 = s_in + drawn_in + t_in
-    short = (st.cash + received0[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
-    short = short | forced
-    rows = np.nonzero(short.any(axis=1))[0]
+    received_sched = s_in + drawn_in + t_in
+    full_sched, service_sched = full_out, service
+    covenanted = (p.ltv_covenants and c.ltv_max is not None
+                  and bool(np.isfinite(c.ltv_max[t]).any()))
+    cure = np.zeros_like(service)
+    breach = np.zeros(service.shape, bool)
     # fire sales: the multiplier ``impact`` (P, G) comes from the GPUs that the default set
     # ``sold_by`` dumps; the clearing is rerun until the default set reproduces itself
     impact: Array | None = None
     sold_by = np.zeros((P, N), bool)
     for _ in range(N + 2):
         noncash = noncash_at(impact)
+        if covenanted:
+            cure, breach = ltv_cure(c, f, st, t, impact, alive)
+            service = service_sched + cure
+            received0 = received_sched + lay.to_creditors(cure)
+            full_out = full_sched + lay.to_debtor(cure)[:, :N]
+        else:
+            received0 = received_sched
+        short = (st.cash + received0[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
+        short = short | forced
+        rows = np.nonzero(short.any(axis=1))[0]
         base = dict(cash=st.cash, alive=alive, raised=raised, mrev=mrev, full_out=full_out,
                     noncash=noncash, balance=st.balance, interest=interest, service=service,
                     draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities,
@@ -619,6 +664,11 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     else:
         raise RuntimeError(f"fire-sale feedback did not settle in quarter {t}")
     gpu_impact = (np.ones((P, lay.n_gen)) if impact is None else impact)
+    if covenanted:
+        principal = principal + cure
+        if st.breach is not None:
+            debtor_ok = (alive & ~nd)[:, c.debtor]
+            st.breach = np.where(breach & (cure == 0) & debtor_ok, st.breach + 1, 0)
 
     # 4. settlement
     survivors = alive & ~nd
