@@ -104,6 +104,8 @@ class EngineParams:
         quarter (with fire sales, after their impact); once a breach has lasted
         ``cure_quarters`` the borrower owes the pay-down back to the limit in cash that
         quarter, and defaults if it cannot pay.
+    equity_marks : equity stakes and fund interests are carried at cost × the issuer's
+        book equity now ÷ at the as-of date (floored at 0) instead of at cost.
     gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
     gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
         the market value of all live fleets of that generation.
@@ -128,6 +130,7 @@ class EngineParams:
     fund_wind_down: bool = False
     fire_sale_feedback: bool = False
     ltv_covenants: bool = False
+    equity_marks: bool = False
     gpu_price_impact: float = 0.05
     gpu_market_depth: float = 1.0
     default_cost_alpha: float = 1.0

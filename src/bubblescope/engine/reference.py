@@ -187,9 +187,22 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         for e in range(E):
             if alive[c.stake_holder[e]]:
                 a[c.stake_holder[e]] += stakes[e]
+        if prm.equity_marks and eq0 is not None:
+            eq_cost = [a[i] - li[i] for i in range(N)]
+            for e in range(E):
+                h, i = c.stake_holder[e], c.stake_issuer[e]
+                if not alive[h]:
+                    continue
+                if eq0[i] > 0:
+                    ratio = max(eq_cost[i], 0.0) / eq0[i]
+                else:
+                    ratio = 1.0 if eq_cost[i] > 0 else 0.0
+                a[h] += stakes[e] * (ratio - 1.0)
         return a, li
 
+    eq0: list[float] | None = None
     a0, l0 = sheet()
+    eq0 = [a0[i] - l0[i] for i in range(N)]
     mkt = [max(a0[i] - l0[i], 0.0) * c.equity_multiple[i] for i in range(N)]
     eq_prev = [a0[i] - l0[i] for i in range(N)]
     out = {v: np.zeros((T, N)) for v in ("cash", "revenue", "costs", "capex", "debt",

@@ -139,6 +139,7 @@ class State:
     exit_quarter: Array | None = None   # (P, K) strategic lease exits, −1 if none
     book_equity: Array | None = None    # (P, N) book equity at the end of the last quarter
     breach: Array | None = None         # (P, D) quarters an LTV covenant has been in breach
+    equity0: Array | None = None        # (P, N) book equity at the as-of date, stakes at cost
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -162,6 +163,7 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
     _, _, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
+    st.equity0 = eq.copy()
     return st
 
 
@@ -177,9 +179,22 @@ def balance_sheet(c: Compiled, lay: Layout, st: State) -> tuple[Array, Array, Ar
     stakes = lay.to_holder(st.stakes)
     assets = (st.cash + st.other_assets + st.fixed_book + st.gpu_book + loans_held + stakes)
     liabilities = lay.to_debtor(st.balance)[:, :N] + st.other_liabilities
+    if c.params.equity_marks and st.equity0 is not None and st.stakes.size:
+        # stakes and fund interests marked to the issuer's book equity (its own holdings
+        # at cost) relative to that equity at the as-of date
+        ratio = stake_mark_ratio(assets - liabilities, st.equity0)
+        assets = assets + lay.to_holder(st.stakes * (ratio[:, c.stake_issuer] - 1.0))
     assets = np.where(st.alive, assets, 0.0)
     liabilities = np.where(st.alive, liabilities, 0.0)
     return assets, liabilities, assets - liabilities
+
+
+def stake_mark_ratio(equity: Array, equity0: Array) -> Array:
+    """Mark of a stake per unit of cost, (P, N) by issuer: the issuer's book equity over
+    its book equity at the as-of date, floored at 0 (1 or 0 if that was not positive)."""
+    pos = np.maximum(equity, 0.0)
+    return np.where(equity0 > 0, pos / np.where(equity0 > 0, equity0, 1.0),
+                    (equity > 0).astype(float))
 
 
 @dataclass
