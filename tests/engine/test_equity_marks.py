@@ -35,3 +35,22 @@ def test_a_stake_is_marked_down_to_zero_when_its_issuer_loses_its_equity() -> No
     assert res.entity["book_equity"][0, 0, vendor] == pytest.approx(10.0, abs=1e-12)
     ref = simulate_reference(net, f, horizon="2026Q1", params=on)
     np.testing.assert_allclose(res.entity["book_equity"], ref["book_equity"], atol=1e-12)
+
+
+def test_vendor_revenue_stops_when_its_customer_fails() -> None:
+    # a lab buys chips for 1 a quarter from the vendor and burns cash: when it fails its
+    # chip payments (and the vendor's revenue from them) stop
+    net = make_network(
+        [{"id": "vendor", "kind": "chip_vendor", "cash": 10.0},
+         {"id": "lab", "kind": "ai_lab", "cash": 2.5}],
+        [{"id": "chips", "kind": "chip_purchase", "buyer": "lab", "vendor": "vendor",
+          "amount": 8.0, "start": "2025-10-01", "end": "2027-10-01"}])
+    f = FactorPaths.flat(1, 8, base_rate=0.0, equity_window=0.0)
+    res = simulate(net, f, horizon="2027Q3", params=EngineParams(equity_marks=True))
+    ids = res.entity_ids
+    assert res.trade is not None and res.entity is not None
+    assert res.default_quarter[0, ids.index("lab")] == 2
+    np.testing.assert_allclose(res.trade["paid"][0, :2, 0], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(res.trade["paid"][0, 3:, 0], 0.0, atol=1e-12)
+    np.testing.assert_allclose(res.entity["revenue"][0, 3:, ids.index("vendor")], 0.0,
+                               atol=1e-12)
