@@ -99,3 +99,33 @@ def test_walking_away_without_an_exit_date_owes_damages() -> None:
     assert res.trade["paid"][0, 0, 0] == pytest.approx(1.0)
     assert res.trade["paid"][0, 1, 0] == pytest.approx(9.25, abs=1e-9)
     np.testing.assert_allclose(res.trade["paid"][0, 2:, 0], 0.0, atol=1e-12)
+
+
+def test_reserve_then_guarantee_then_bond_loss() -> None:
+    # as above, with a sponsor guaranteeing 50% of the bondholders' loss up to 5: the SPV
+    # lives on its reserve until quarter 28, then defaults; the holders lose 15.2, the
+    # sponsor pays min(0.5 × 15.2, 5) = 5 that quarter and the holders' net loss is 10.2
+    from bubblescope.model.network import Network
+
+    d = spv_network().model_dump(mode="json")
+    d["entities"].append({"id": "sponsor", "name": "sponsor", "kind": "hyperscaler",
+                          "cash": 50.0, "source": ["S1-13"]})
+    d["contracts"].append({"id": "guar", "kind": "guarantee", "guarantor": "sponsor",
+                           "obligation": "bond", "amount": 5.0, "coverage": 0.5,
+                           "start": "2025-10-01", "source": ["S1-13"]})
+    net = Network.model_validate(d)
+    f = demand_drop(33, 4)
+    prm = EngineParams(strategic_default=True, guarantees=True)
+    res = simulate(net, f, horizon="2033Q4", params=prm)
+    ids = res.entity_ids
+    spv, holder, sponsor = ids.index("spv"), ids.index("holder"), ids.index("sponsor")
+    assert res.entity is not None and res.guarantee_paid is not None
+    assert res.default_quarter[0, spv] == 28
+    assert res.creditor_losses()[0, holder, spv] == pytest.approx(15.2, abs=1e-9)
+    assert res.guarantee_paid[0, 0] == pytest.approx(5.0, abs=1e-12)
+    assert res.entity["cash"][0, 28, sponsor] == pytest.approx(45.0, abs=1e-9)
+    # the holder's cash: 0.3 coupons for 28 quarters, then 5.1 recovered + 5 guaranteed
+    assert res.entity["cash"][0, 28, holder] == pytest.approx(28 * 0.3 + 5.1 + 5.0, abs=1e-9)
+    ref = simulate_reference(net, f, horizon="2033Q4", params=prm)
+    np.testing.assert_allclose(res.entity["cash"], ref["cash"], atol=1e-9)
+    np.testing.assert_allclose(res.guarantee_paid, ref["guarantee_paid"], atol=1e-12)

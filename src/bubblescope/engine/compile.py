@@ -23,6 +23,7 @@ from ..model.contracts import (
     CreditFacility,
     EquityStake,
     FundCommitment,
+    Guarantee,
     Lease,
     Loan,
     PowerSupply,
@@ -106,6 +107,9 @@ class EngineParams:
         quarter, and defaults if it cannot pay.
     equity_marks : equity stakes and fund interests are carried at cost × the issuer's
         book equity now ÷ at the as-of date (floored at 0) instead of at cost.
+    guarantees : when a guaranteed loan or bond defaults, its guarantor pays its creditors
+        ``coverage ×`` their loss that quarter, up to what is left of the cap and from the
+        cash it has after its own flows (calls on one guarantor are scaled pro rata).
     gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
     gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
         the market value of all live fleets of that generation.
@@ -131,6 +135,7 @@ class EngineParams:
     fire_sale_feedback: bool = False
     ltv_covenants: bool = False
     equity_marks: bool = False
+    guarantees: bool = False
     gpu_price_impact: float = 0.05
     gpu_market_depth: float = 1.0
     default_cost_alpha: float = 1.0
@@ -249,6 +254,12 @@ class Compiled:
     coll_gen: Array | None = None
     coll_value0: Array | None = None
     cure_quarters: Array | None = None
+    #: guarantees of debt instruments (U,): the instrument, the guarantor, the share of
+    #: each loss it pays and its cap (USD bn; 0: no cap)
+    guar_debt: Array = field(default_factory=lambda: np.zeros(0, int))
+    guar_by: Array = field(default_factory=lambda: np.zeros(0, int))
+    guar_coverage: Array = field(default_factory=lambda: np.zeros(0))
+    guar_cap: Array = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_entities(self) -> int:
@@ -682,6 +693,11 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         for stp in sorted(ln.covenants.ltv_step_downs, key=lambda x: x.date):
             ltv_max[max(qi(stp.date, 0), 0):, d] = stp.max_ltv
         cure_q[d] = max(int(ln.covenants.cure_quarters), 1)
+    # guarantees of debt instruments: instrument, guarantor, share of each loss, cap
+    g_rows = [(debt_ids.index(g.obligation), index[g.guarantor], g.coverage, g.amount)
+              for g in network.contracts
+              if isinstance(g, Guarantee) and g.status.value != "cancelled"
+              and g.obligation in debt_ids]
     tranches = []
     trade_ids = [tr["id"] for tr in trade]
     for sec in network.contracts:
@@ -732,4 +748,6 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         stake_ids=stake_ids, stake_holder=arr(stake_holder, int),
         stake_issuer=arr(stake_issuer, int), stake_held0=arr(stake_held0),
         stake_ownership=own.reshape(len(stake_ids)), params=p, tranches=tranches,
-        ltv_max=ltv_max, coll_gen=coll_gen, coll_value0=coll_value0, cure_quarters=cure_q)
+        ltv_max=ltv_max, coll_gen=coll_gen, coll_value0=coll_value0, cure_quarters=cure_q,
+        guar_debt=arr([r[0] for r in g_rows], int), guar_by=arr([r[1] for r in g_rows], int),
+        guar_coverage=arr([r[2] for r in g_rows]), guar_cap=arr([r[3] for r in g_rows]))

@@ -168,6 +168,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     oliab = [float(x) for x in c.other_liabilities]
     stakes = [float(x) for x in c.stake_held0]
     breach = [0] * D
+    gpaid = [0.0] * len(c.guar_debt)
     loss_d, loss_k, loss_x, short = [0.0] * D, [0.0] * K, [0.0] * N, [0.0] * N
 
     def sheet() -> tuple[list[float], list[float]]:
@@ -526,9 +527,30 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         surv = [alive[i] and not nd[i] for i in range(N)]
         new_cash = [0.0] * N
         cap_paid = [0.0] * N
+        gdelta = [0.0] * N
+        if prm.guarantees and len(c.guar_debt) and any(nd):
+            U = len(c.guar_debt)
+            want = [0.0] * U
+            total = [0.0] * N
+            for u in range(U):
+                d, g = int(c.guar_debt[u]), int(c.guar_by[u])
+                loss = cl_d[d] - p_serv[d] if nd[c.debtor[d]] else 0.0
+                left = c.guar_cap[u] - gpaid[u] if c.guar_cap[u] > 0 else math.inf
+                if surv[g]:
+                    want[u] = min(c.guar_coverage[u] * max(loss, 0.0), max(left, 0.0))
+                total[g] += want[u]
+            for u in range(U):
+                d, g = int(c.guar_debt[u]), int(c.guar_by[u])
+                pre = cash[g] + rec[g] + raised[g] + mrev[g] - full_out[g]
+                pay = want[u] * _ratio(max(pre, 0.0), total[g])
+                gpaid[u] += pay
+                gdelta[g] -= pay
+                for j in range(N):
+                    if surv[j]:
+                        gdelta[j] += pay * c.creditor_share[d, j]
         for i in range(N):
             if surv[i]:
-                x = cash[i] + rec[i] + raised[i] + mrev[i] - full_out[i]
+                x = cash[i] + rec[i] + raised[i] + mrev[i] - full_out[i] + gdelta[i]
                 cap_paid[i] = min(capex[i], max(x, 0.0))
                 new_cash[i] = x - cap_paid[i]
         for i in range(N):
@@ -614,6 +636,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     out["loss_trade"] = np.array(loss_k)
     out["loss_external"] = np.array(loss_x)
     out["shortfall"] = np.array(short)
+    out["guarantee_paid"] = np.array(gpaid)
     return out
 
 

@@ -56,6 +56,9 @@ class Results:
     #: (paths, quarters, G) secondary-market GPU price per generation, share of original
     #: cost: the scenario's resale path × the quarter's fire-sale multiplier (keep_paths)
     gpu_price: Array | None = None
+    #: (paths, U) what each guarantor paid under each guarantee (``compiled.guar_*``),
+    #: USD bn, cumulative; the guarantor's exposure
+    guarantee_paid: Array | None = None
     #: (paths, K) quarter in which the lessee left each lease strategically, −1 if never
     exit_quarter: Array | None = None
     meta: dict = field(default_factory=dict)

@@ -113,7 +113,7 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
                 default_quarter=st.default_quarter, loss_debt=st.loss_debt,
                 loss_trade=st.loss_trade, loss_external=st.loss_external,
                 loss_stakes=st.loss_stakes, shortfall=st.shortfall,
-                exit_quarter=st.exit_quarter)
+                exit_quarter=st.exit_quarter, guarantee_paid=st.guarantee_paid)
 
 
 #: Largest per-path result set ``simulate`` will build with ``keep_paths=True``, bytes.
@@ -168,7 +168,7 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
                   loss_debt=cat("loss_debt"), loss_trade=cat("loss_trade"),
                   loss_external=cat("loss_external"), loss_stakes=cat("loss_stakes"),
                   shortfall=cat("shortfall"), entity_mean=mean, initial_cash=cat("cash0"),
-                  exit_quarter=cat("exit_quarter"))
+                  exit_quarter=cat("exit_quarter"), guarantee_paid=cat("guarantee_paid"))
     if keep_paths:
         res.entity = {v: np.concatenate([ch["per"][v] for ch in chunks]) for v in ENTITY_VARS}
         res.debt = {v: np.concatenate([ch["debt"][v] for ch in chunks])

@@ -140,6 +140,7 @@ class State:
     book_equity: Array | None = None    # (P, N) book equity at the end of the last quarter
     breach: Array | None = None         # (P, D) quarters an LTV covenant has been in breach
     equity0: Array | None = None        # (P, N) book equity at the as-of date, stakes at cost
+    guarantee_paid: Array | None = None  # (P, U) cumulative guarantee payments, USD bn
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -159,7 +160,8 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
                loss_debt=np.zeros((P, D)), loss_trade=np.zeros((P, K)),
                loss_external=np.zeros((P, N)), loss_stakes=np.zeros((P, E)),
                shortfall=np.zeros((P, N)), exit_quarter=np.full((P, K), -1),
-               breach=np.zeros((P, D), dtype=int))
+               breach=np.zeros((P, D), dtype=int),
+               guarantee_paid=np.zeros((P, len(c.guar_debt))))
     _, _, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
@@ -546,6 +548,38 @@ def ltv_cure(c: Compiled, f: FactorPaths, st: State, t: int, impact: Array | Non
     return cure, breach
 
 
+def guarantee_calls(c: Compiled, paid_before: Array, nd: Array, survivors: Array,
+                    claim_debt: Array, pay_service: Array, cash: Array
+                    ) -> tuple[Array, Array, Array]:
+    """Guarantors pay this quarter's losses on the instruments they guarantee.
+
+    Each call is ``coverage ×`` the instrument's loss this quarter, at most what is left
+    of the cap; a guarantor pays from its cash after its own flows (never below zero),
+    scaling all its calls of the quarter pro rata. Creditors receive by their shares; the
+    shares of outside or defaulted creditors leave the network. Returns the change of cash
+    (P, N), the payments to outside (P,) and the payments per guarantee (P, U), USD bn.
+    """
+    P, N = nd.shape
+    loss = np.where(nd[:, c.debtor], claim_debt - pay_service, 0.0)
+    want = c.guar_coverage[None, :] * np.maximum(loss[:, c.guar_debt], 0.0)
+    left = np.where(c.guar_cap > 0, c.guar_cap[None, :] - paid_before, np.inf)
+    want = np.minimum(want, np.maximum(left, 0.0)) * survivors[:, c.guar_by]
+    total = np.zeros((P, N))
+    for u, g in enumerate(c.guar_by):
+        total[:, g] += want[:, u]
+    scale = _ratio(np.maximum(cash, 0.0), total)
+    pay = want * scale[:, c.guar_by]
+    delta = np.zeros((P, N))
+    ext = np.zeros(P)
+    share = c.creditor_share.reshape(c.n_debt, N + 1)
+    for u, (d, g) in enumerate(zip(c.guar_debt, c.guar_by, strict=True)):
+        delta[:, g] -= pay[:, u]
+        to = pay[:, u, None] * share[None, d, :N]
+        delta += np.where(survivors, to, 0.0)
+        ext += np.where(survivors, 0.0, to).sum(axis=1) + pay[:, u] * share[d, N]
+    return delta, ext, pay
+
+
 def fire_sale_impact(p, gpu_value: Array, alive: Array, sold: Array) -> Array:  # type: ignore[no-untyped-def]
     """Fire-sale price multiplier per GPU generation, (P, G).
 
@@ -688,6 +722,12 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     # 4. settlement
     survivors = alive & ~nd
     cash = st.cash + received[:, :N] + raised + mrev - full_out
+    guar_ext = np.zeros(P)
+    if p.guarantees and len(c.guar_debt) and nd.any() and st.guarantee_paid is not None:
+        delta, guar_ext, paid = guarantee_calls(c, st.guarantee_paid, nd, survivors,
+                                                claim_debt, pay_service, cash)
+        cash = cash + delta
+        st.guarantee_paid = st.guarantee_paid + paid
     capex_paid = np.where(survivors, np.minimum(capex, np.maximum(cash, 0.0)), 0.0)
     cash = np.where(survivors, cash - capex_paid, 0.0)
 
@@ -697,7 +737,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                    + (pay_trade * ext_payer).sum(axis=1)
                    + np.where(nd, noncash, 0.0).sum(axis=1))
     external_out = (received[:, N] + dead_in + pay_opex.sum(axis=1) + pay_other.sum(axis=1)
-                    + capex_paid.sum(axis=1))
+                    + capex_paid.sum(axis=1) + guar_ext)
     alpha, beta = p.default_costs
     estate = _estate(dict(cash=st.cash, raised=raised, mrev=mrev, noncash=noncash),
                      received[:, :N], alpha, beta)
