@@ -110,6 +110,11 @@ class EngineParams:
     guarantees : when a guaranteed loan or bond defaults, its guarantor pays its creditors
         ``coverage ×`` their loss that quarter, up to what is left of the cap and from the
         cash it has after its own flows (calls on one guarantor are scaled pro rata).
+    dscr_covenants : debt with a ``min_dscr`` covenant is accelerated (its whole balance
+        due, not refinanceable) once the borrower's debt-service coverage — operating
+        cash flow of the quarter ÷ its scheduled debt service — has been below the minimum
+        for ``cure_quarters``; debt with a ``cash_sweep`` is prepaid each quarter by that
+        share of the borrower's cash above its buffer (before capex).
     gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
     gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
         the market value of all live fleets of that generation.
@@ -136,6 +141,7 @@ class EngineParams:
     ltv_covenants: bool = False
     equity_marks: bool = False
     guarantees: bool = False
+    dscr_covenants: bool = False
     gpu_price_impact: float = 0.05
     gpu_market_depth: float = 1.0
     default_cost_alpha: float = 1.0
@@ -260,6 +266,9 @@ class Compiled:
     guar_by: Array = field(default_factory=lambda: np.zeros(0, int))
     guar_coverage: Array = field(default_factory=lambda: np.zeros(0))
     guar_cap: Array = field(default_factory=lambda: np.zeros(0))
+    #: DSCR covenant (D,), NaN without one; share of excess cash swept to prepay (D,)
+    min_dscr: Array | None = None
+    sweep: Array | None = None
 
     @property
     def n_entities(self) -> int:
@@ -693,6 +702,21 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         for stp in sorted(ln.covenants.ltv_step_downs, key=lambda x: x.date):
             ltv_max[max(qi(stp.date, 0), 0):, d] = stp.max_ltv
         cure_q[d] = max(int(ln.covenants.cure_quarters), 1)
+    # DSCR covenants and cash sweeps
+    min_dscr = np.full(D, np.nan)
+    sweep = np.zeros(D)
+    for ln in network.contracts:
+        if (not isinstance(ln, Loan | Bond | CreditFacility) or ln.status.value == "cancelled"
+                or ln.id not in debt_ids):
+            continue
+        d = debt_ids.index(ln.id)
+        cov = getattr(ln, "covenants", None)
+        if cov is None:
+            continue
+        if cov.min_dscr is not None:
+            min_dscr[d] = cov.min_dscr
+            cure_q[d] = max(int(cov.cure_quarters), 1)
+        sweep[d] = cov.cash_sweep or 0.0
     # guarantees of debt instruments: instrument, guarantor, share of each loss, cap
     g_rows = [(debt_ids.index(g.obligation), index[g.guarantor], g.coverage, g.amount)
               for g in network.contracts
@@ -750,4 +774,5 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         stake_ownership=own.reshape(len(stake_ids)), params=p, tranches=tranches,
         ltv_max=ltv_max, coll_gen=coll_gen, coll_value0=coll_value0, cure_quarters=cure_q,
         guar_debt=arr([r[0] for r in g_rows], int), guar_by=arr([r[1] for r in g_rows], int),
-        guar_coverage=arr([r[2] for r in g_rows]), guar_cap=arr([r[3] for r in g_rows]))
+        guar_coverage=arr([r[2] for r in g_rows]), guar_cap=arr([r[3] for r in g_rows]),
+        min_dscr=min_dscr, sweep=sweep)

@@ -168,6 +168,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     oliab = [float(x) for x in c.other_liabilities]
     stakes = [float(x) for x in c.stake_held0]
     breach = [0] * D
+    dscr_breach = [0] * D
     gpaid = [0.0] * len(c.guar_debt)
     loss_d, loss_k, loss_x, short = [0.0] * D, [0.0] * K, [0.0] * N, [0.0] * N
 
@@ -277,6 +278,29 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             if c.trade_kind[k] in (TRANCHE, CALL) and c.payer[k] < N:
                 due[k] *= _ratio(max(aff[c.payer[k]], 0.0), owed[c.payer[k]])
 
+        # DSCR covenants on the scheduled flows
+        accel = [0.0] * D
+        dbrk = [False] * D
+        if prm.dscr_covenants and c.min_dscr is not None and any(
+                math.isfinite(float(x)) for x in c.min_dscr):
+            noi = [mrev[i] - opex[i] for i in range(N)]
+            ds = [0.0] * N
+            for k in range(K):
+                if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) and c.payee[k] < N:
+                    noi[c.payee[k]] += due[k]
+                if c.trade_kind[k] in (RENT, COMPUTE, POWER) and c.payer[k] < N:
+                    noi[c.payer[k]] -= due[k]
+            for d in range(D):
+                ds[c.debtor[d]] += intr[d] + prin[d]
+            for d in range(D):
+                i = c.debtor[d]
+                if not math.isfinite(float(c.min_dscr[d])) or not alive[i] or bal[d] <= 0:
+                    continue
+                cover = noi[i] / ds[i] if ds[i] > 0 else math.inf
+                dbrk[d] = cover < c.min_dscr[d]
+                if dbrk[d] and dscr_breach[d] + 1 >= c.cure_quarters[d]:
+                    accel[d] = max(bal[d] - prin[d], 0.0)
+
         # liquidity ladder
         proj = [cash[i] + mrev[i] - opex[i] - capex[i] for i in range(N)]
         for d in range(D):
@@ -327,8 +351,9 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             math.isfinite(float(c.ltv_max[t, d])) for d in range(D))
         cure = [0.0] * D
         brk = [False] * D
+        has_extra = covenanted or any(x > 0 for x in accel)
         for _fs in range(N + 2):
-            if covenanted:
+            if has_extra and covenanted:
                 for d in range(D):
                     cure[d], brk[d] = 0.0, False
                     lim = float(c.ltv_max[t, d])
@@ -343,10 +368,11 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                               and excess > prm.tolerance)
                     if brk[d] and breach[d] + 1 >= c.cure_quarters[d]:
                         cure[d] = excess
-                serv = [serv0[d] + cure[d] for d in range(D)]
+            if has_extra:
+                serv = [serv0[d] + cure[d] + accel[d] for d in range(D)]
                 full_out = list(full_out0)
                 for d in range(D):
-                    full_out[c.debtor[d]] += cure[d]
+                    full_out[c.debtor[d]] += cure[d] + accel[d]
             # fictitious-default loop
             noncash = [0.0] * N
             for i in range(N):
@@ -517,8 +543,13 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         else:
             raise RuntimeError("reference: fire-sale feedback did not settle")
         gpu_impact = [1.0] * G if impact is None else impact
+        if has_extra:
+            prin = [prin[d] + cure[d] + accel[d] for d in range(D)]
+        if prm.dscr_covenants:
+            dscr_breach = [dscr_breach[d] + 1 if dbrk[d] and accel[d] == 0
+                           and alive[c.debtor[d]] and not nd[c.debtor[d]] else 0
+                           for d in range(D)]
         if covenanted:
-            prin = [prin[d] + cure[d] for d in range(D)]
             breach = [breach[d] + 1 if brk[d] and cure[d] == 0 and alive[c.debtor[d]]
                       and not nd[c.debtor[d]] else 0 for d in range(D)]
 
@@ -548,9 +579,32 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 for j in range(N):
                     if surv[j]:
                         gdelta[j] += pay * c.creditor_share[d, j]
+        xs = [cash[i] + rec[i] + raised[i] + mrev[i] - full_out[i] + gdelta[i]
+              if surv[i] else 0.0 for i in range(N)]
+        swept = [0.0] * D
+        if prm.dscr_covenants and c.sweep is not None and any(c.sweep > 0):
+            disb = [0.0] * D
+            for k in range(K):
+                if c.trade_kind[k] == DISBURSE:
+                    disb[c.disburses[k]] += p_trade[k]
+            excess = [max(xs[i] - c.min_cash[i], 0.0) if surv[i] else 0.0 for i in range(N)]
+            want = [0.0] * D
+            total = [0.0] * N
+            for d in range(D):
+                i = c.debtor[d]
+                owed = bal[d] - prin[d] + p_draw[d] + disb[d] if surv[i] else 0.0
+                want[d] = min(c.sweep[d] * excess[i], max(owed, 0.0))
+                total[i] += want[d]
+            for d in range(D):
+                i = c.debtor[d]
+                swept[d] = want[d] * _ratio(excess[i], total[i])
+                xs[i] -= swept[d]
+                for j in range(N):
+                    if surv[j]:
+                        xs[j] += swept[d] * c.creditor_share[d, j]
         for i in range(N):
             if surv[i]:
-                x = cash[i] + rec[i] + raised[i] + mrev[i] - full_out[i] + gdelta[i]
+                x = xs[i]
                 cap_paid[i] = min(capex[i], max(x, 0.0))
                 new_cash[i] = x - cap_paid[i]
         for i in range(N):
@@ -572,7 +626,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 bal[d] = 0.0
                 und[d] = 0.0
             else:
-                bal[d] = bal[d] - prin[d] + p_draw[d]
+                bal[d] = bal[d] - prin[d] + p_draw[d] - swept[d]
                 und[d] -= p_draw[d]
         for k in range(K):
             if c.trade_kind[k] == DISBURSE and not nd[c.debtor[c.disburses[k]]]:
@@ -628,7 +682,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     out["debt"][t, i] += bal[d]
             out["revenue"][t, i] = rev
             out["costs"][t, i] = cst
-        out["debt_paid"][t] = p_serv
+        out["debt_paid"][t] = [p_serv[d] + swept[d] for d in range(D)]
         out["gpu_impact"][t] = gpu_impact
         out["trade_paid"][t] = p_trade
     out["default_quarter"] = np.array(dq)

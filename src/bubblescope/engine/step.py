@@ -141,6 +141,7 @@ class State:
     breach: Array | None = None         # (P, D) quarters an LTV covenant has been in breach
     equity0: Array | None = None        # (P, N) book equity at the as-of date, stakes at cost
     guarantee_paid: Array | None = None  # (P, U) cumulative guarantee payments, USD bn
+    dscr_breach: Array | None = None    # (P, D) quarters a DSCR covenant has been in breach
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -161,7 +162,8 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
                loss_external=np.zeros((P, N)), loss_stakes=np.zeros((P, E)),
                shortfall=np.zeros((P, N)), exit_quarter=np.full((P, K), -1),
                breach=np.zeros((P, D), dtype=int),
-               guarantee_paid=np.zeros((P, len(c.guar_debt))))
+               guarantee_paid=np.zeros((P, len(c.guar_debt))),
+               dscr_breach=np.zeros((P, D), dtype=int))
     _, _, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
@@ -580,6 +582,49 @@ def guarantee_calls(c: Compiled, paid_before: Array, nd: Array, survivors: Array
     return delta, ext, pay
 
 
+def dscr_acceleration(c: Compiled, lay: Layout, st: State, mrev: Array, opex: Array,
+                      tdue: Array, service: Array, principal: Array) -> tuple[Array, Array]:
+    """DSCR test of the quarter: the balance accelerated (P, D) and the breach flags.
+
+    A borrower's coverage = (market revenue and asset income + contracted revenue
+    received − opex − rent, compute and power paid) ÷ its scheduled debt service (interest
+    + principal), all as scheduled this quarter. Debt whose covenant ``min_dscr`` is not
+    met is in breach; once the breach has lasted ``cure_quarters`` (this quarter included)
+    the rest of its balance falls due now.
+    """
+    assert c.min_dscr is not None and c.cure_quarters is not None
+    N = c.n_entities
+    rev = lay.to_payee(tdue * np.isin(c.trade_kind, REVENUE_KINDS)[None, :])[:, :N]
+    exp = lay.to_payer(tdue * np.isin(c.trade_kind, EXPENSE_KINDS)[None, :])[:, :N]
+    noi = mrev + rev - opex - exp
+    ds = lay.to_debtor(service)[:, :N]
+    cover = np.where(ds > 0, noi / np.where(ds > 0, ds, 1.0), np.inf)
+    on = np.isfinite(c.min_dscr)
+    live = st.alive[:, c.debtor] & (st.balance > 0)
+    breach = on[None, :] & live & (cover[:, c.debtor] < np.where(on, c.min_dscr, 0.0)[None, :])
+    prev = 0 if st.dscr_breach is None else st.dscr_breach
+    due = breach & (prev + 1 >= c.cure_quarters[None, :])
+    return np.where(due, np.maximum(st.balance - principal, 0.0), 0.0), breach
+
+
+def cash_sweep(c: Compiled, lay: Layout, survivors: Array, cash: Array, owed: Array
+               ) -> tuple[Array, Array]:
+    """Prepayments from cash sweeps, (P, D), and the part paid to outside or defaulted
+    creditors (P,). Each swept instrument takes its ``sweep`` share of the borrower's
+    cash above its buffer, at most its balance; if the shares add up to more than the
+    excess they are scaled down pro rata."""
+    assert c.sweep is not None
+    N = c.n_entities
+    excess = np.maximum(cash - c.min_cash[None, :], 0.0) * survivors
+    want = np.minimum(c.sweep[None, :] * excess[:, c.debtor], np.maximum(owed, 0.0))
+    total = lay.to_debtor(want)[:, :N]
+    scale = _ratio(excess, total)
+    pay = want * scale[:, c.debtor]
+    out = lay.to_creditors(pay)
+    ext = out[:, N] + np.where(survivors, 0.0, out[:, :N]).sum(axis=1)
+    return pay, ext
+
+
 def fire_sale_impact(p, gpu_value: Array, alive: Array, sold: Array) -> Array:  # type: ignore[no-untyped-def]
     """Fire-sale price multiplier per GPU generation, (P, G).
 
@@ -632,6 +677,13 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     net = st.cash + (s_in - s_out + t_in - t_out)[:, :N] + mrev - opex
     tdue, t_in, t_out = affordable_contributions(c, lay, st, tdue, net, t_in, t_out)
 
+    # DSCR covenants on the scheduled flows: a breach lasting ``cure_quarters`` accelerates
+    accel = np.zeros_like(service)
+    dscr_breach = np.zeros(service.shape, bool)
+    if p.dscr_covenants and c.min_dscr is not None and bool(np.isfinite(c.min_dscr).any()):
+        accel, dscr_breach = dscr_acceleration(c, lay, st, mrev, opex, tdue, service,
+                                               principal)
+
     # 2. liquidity ladder on the scheduled amounts
     projected = st.cash + (s_in - s_out + t_in - t_out)[:, :N] + mrev - opex - capex
     need = np.maximum(c.min_cash[None, :] - projected, 0.0) * alive
@@ -670,13 +722,17 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     # ``sold_by`` dumps; the clearing is rerun until the default set reproduces itself
     impact: Array | None = None
     sold_by = np.zeros((P, N), bool)
+    has_extra = covenanted or bool(accel.any())
+    extra = accel
     for _ in range(N + 2):
         noncash = noncash_at(impact)
-        if covenanted:
-            cure, breach = ltv_cure(c, f, st, t, impact, alive)
-            service = service_sched + cure
-            received0 = received_sched + lay.to_creditors(cure)
-            full_out = full_sched + lay.to_debtor(cure)[:, :N]
+        if has_extra:
+            if covenanted:
+                cure, breach = ltv_cure(c, f, st, t, impact, alive)
+            extra = cure + accel
+            service = service_sched + extra
+            received0 = received_sched + lay.to_creditors(extra)
+            full_out = full_sched + lay.to_debtor(extra)[:, :N]
         else:
             received0 = received_sched
         short = (st.cash + received0[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
@@ -713,11 +769,15 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     else:
         raise RuntimeError(f"fire-sale feedback did not settle in quarter {t}")
     gpu_impact = (np.ones((P, lay.n_gen)) if impact is None else impact)
-    if covenanted:
-        principal = principal + cure
-        if st.breach is not None:
-            debtor_ok = (alive & ~nd)[:, c.debtor]
-            st.breach = np.where(breach & (cure == 0) & debtor_ok, st.breach + 1, 0)
+    if has_extra:
+        principal = principal + extra
+    if p.dscr_covenants and st.dscr_breach is not None:
+        debtor_ok = (alive & ~nd)[:, c.debtor]
+        st.dscr_breach = np.where(dscr_breach & (accel == 0) & debtor_ok,
+                                  st.dscr_breach + 1, 0)
+    if covenanted and st.breach is not None:
+        debtor_ok = (alive & ~nd)[:, c.debtor]
+        st.breach = np.where(breach & (cure == 0) & debtor_ok, st.breach + 1, 0)
 
     # 4. settlement
     survivors = alive & ~nd
@@ -728,6 +788,16 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                                                 claim_debt, pay_service, cash)
         cash = cash + delta
         st.guarantee_paid = st.guarantee_paid + paid
+    swept = np.zeros_like(service)
+    if p.dscr_covenants and c.sweep is not None and bool((c.sweep > 0).any()):
+        # cash sweeps: a share of the cash above the buffer prepays the debt (before capex)
+        disb = lay.to_debt(pay_trade * lay.is_kind[DISBURSE][None, :])
+        owed = np.where(survivors[:, c.debtor],
+                        st.balance - principal + pay_draw + disb, 0.0)
+        swept, sweep_ext = cash_sweep(c, lay, survivors, cash, owed)
+        cash = cash - lay.to_debtor(swept)[:, :N] + np.where(
+            survivors, lay.to_creditors(swept)[:, :N], 0.0)
+        guar_ext = guar_ext + sweep_ext
     capex_paid = np.where(survivors, np.minimum(capex, np.maximum(cash, 0.0)), 0.0)
     cash = np.where(survivors, cash - capex_paid, 0.0)
 
@@ -768,7 +838,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     # balances
     deb_nd = nd[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
     disb_paid = lay.to_debt(pay_trade * lay.is_kind[DISBURSE][None, :])
-    balance = st.balance - principal + pay_draw + disb_paid
+    balance = st.balance - principal + pay_draw + disb_paid - swept
     st.balance = np.where(deb_nd, 0.0, balance)
     st.undrawn = np.where(deb_nd, 0.0, st.undrawn - pay_draw)
     delta = depreciation_rate(c)
@@ -811,7 +881,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     return QuarterOut(revenue=revenue, costs=costs, capex=capex_paid + chips_by,
                       contributions=contributions, defaulted=nd,
                       external_in=external_in, external_out=external_out,
-                      debt_due=interest + principal + refi, debt_paid=pay_service,
+                      debt_due=interest + principal + refi + swept,
+                      debt_paid=pay_service + swept,
                       refinanced=refi, drawn=pay_draw, trade_due=tdue, trade_paid=pay_trade,
                       debt_loss=loss_d, trade_loss=loss_k,
                       assets=assets, liabilities=liabilities, book_equity=eq,

@@ -1,0 +1,61 @@
+"""DSCR covenants and cash sweeps (issue 6, mechanism 5, in part), worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_nets import make_network
+
+from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+
+ON = EngineParams(dscr_covenants=True)
+
+
+def test_a_dscr_breach_accelerates_the_loan_after_the_cure_period() -> None:
+    # the SPV earns rent 1 a quarter in quarters 0-2 and pays 0.4 interest (20 at 8%):
+    # coverage 2.5. From quarter 3 it earns nothing: coverage 0 < 1.2, a breach; with two
+    # cure quarters the whole 20 falls due in quarter 4. Its cash: 5 + 3 × 0.6 − 0.4 = 6.4
+    # at the end of quarter 3, so it defaults in quarter 4 and the bank recovers 6.4 of
+    # 20.4. Without the covenant it pays 0.4 a quarter through quarter 19 and fails in 20.
+    net = make_network(
+        [{"id": "spv", "kind": "spv", "cash": 5.0, "equity_market_access": 0.0},
+         {"id": "tenant", "kind": "other", "cash": 100.0}, {"id": "bank", "kind": "bank"}],
+        [{"id": "lease", "kind": "lease", "lessor": "spv", "lessee": "tenant",
+          "amount": 3.0, "annual_rent": 4.0, "start": "2025-10-01", "end": "2026-07-01"},
+         {"id": "loan", "kind": "loan", "lender": "bank", "borrower": "spv", "amount": 20.0,
+          "rate": 0.08, "start": "2025-10-01", "end": "2035-01-01",
+          "covenants": {"min_dscr": 1.2, "cure_quarters": 2}}])
+    f = FactorPaths.flat(1, 24, base_rate=0.0, equity_window=0.0)
+    res = simulate(net, f, horizon="2031Q3", params=ON)
+    ids = res.entity_ids
+    spv, bank = ids.index("spv"), ids.index("bank")
+    assert res.entity is not None
+    assert res.entity["cash"][0, 3, spv] == pytest.approx(6.4, abs=1e-12)
+    assert res.default_quarter[0, spv] == 4
+    assert res.creditor_losses()[0, bank, spv] == pytest.approx(20.4 - 6.4, abs=1e-12)
+    off = simulate(net, f, horizon="2031Q3")
+    assert off.default_quarter[0, spv] == 20
+    ref = simulate_reference(net, f, horizon="2031Q3", params=ON)
+    np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
+    np.testing.assert_allclose(res.entity["cash"], ref["cash"], atol=1e-12)
+
+
+def test_a_cash_sweep_prepays_half_the_excess_cash() -> None:
+    # cash 10, buffer 2, a 20 loan at 0% sweeping 50% of the cash above the buffer:
+    # quarter 0 sweeps 4 (balance 16, cash 6), quarter 1 sweeps 2 (14, 4), quarter 2 1
+    net = make_network(
+        [{"id": "firm", "kind": "other", "cash": 10.0, "min_cash_buffer": 2.0},
+         {"id": "bank", "kind": "bank"}],
+        [{"id": "loan", "kind": "loan", "lender": "bank", "borrower": "firm",
+          "amount": 20.0, "rate": 0.0, "start": "2025-10-01", "end": "2035-01-01",
+          "covenants": {"cash_sweep": 0.5}}])
+    f = FactorPaths.flat(1, 3, base_rate=0.0)
+    res = simulate(net, f, horizon="2026Q2", params=ON)
+    assert res.debt is not None and res.entity is not None
+    np.testing.assert_allclose(res.debt["outstanding"][0, :, 0], [16.0, 14.0, 13.0],
+                               atol=1e-12)
+    np.testing.assert_allclose(res.debt["paid"][0, :, 0], [4.0, 2.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(res.entity["cash"][0, :, 0], [6.0, 4.0, 3.0], atol=1e-12)
+    ref = simulate_reference(net, f, horizon="2026Q2", params=ON)
+    np.testing.assert_allclose(res.debt["paid"], ref["debt_paid"], atol=1e-12)
+    np.testing.assert_allclose(res.entity["cash"], ref["cash"], atol=1e-12)
