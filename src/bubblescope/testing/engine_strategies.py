@@ -67,8 +67,8 @@ def _engine_network(draw: st.DrawFn, max_entities: int, max_contracts: int) -> N
         if kind == "loan" and draw(st.booleans()):  # used with ltv_covenants=True
             c["covenants"] = {"max_ltv": draw(st.sampled_from([0.5, 0.9])),
                               "cure_quarters": draw(st.integers(1, 2)),
-                              "min_dscr": draw(st.sampled_from([None, 1.2])),
-                              "cash_sweep": draw(st.sampled_from([None, 0.5]))}
+                              "min_dscr": draw(st.sampled_from([1.2, None])),
+                              "cash_sweep": draw(st.sampled_from([0.5, None]))}
             c["collateral"] = {"kind": "gpu_pool", "generation": "H100",
                                "value": c["amount"] * draw(st.sampled_from([1.0, 2.0]))}
         if kind == "loan" and draw(st.booleans()):
