@@ -204,6 +204,7 @@ class Compiled:
     market_driver: Array         # (N,) MARKET_* code
     asset_yield: Array           # (N,) yield of other assets (financial kinds), decimal/yr
     powered: Array               # (N,) bool: revenue scaled by power availability
+    ai_share: Array              # (N,) share of market revenue driven by the AI factors
     opex_q: Array                # (N,) USD bn / quarter, incl. the on-site power premium
     capex: Array                 # (T, N) USD bn / quarter not covered by chip contracts
     # debt instruments (D)
@@ -657,9 +658,10 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
             contracted[tr["payee"]] += 4.0 * (fixed[0, k] + variable[0, k])
     revenue = np.array([e.revenue for e in network.entities], dtype=float)
     market_q = np.maximum(revenue - contracted, 0.0) / 4.0
-    driver = np.array([MARKET_DEMAND if e.kind in _DEMAND_KINDS else
-                       MARKET_RENTAL if e.kind in _RENTAL_KINDS else MARKET_CONST
-                       for e in network.entities], dtype=int)
+    ai_share = np.array([e.ai_share for e in network.entities], dtype=float)
+    driver = np.array([MARKET_RENTAL if e.kind in _RENTAL_KINDS else
+                       MARKET_DEMAND if e.kind in _DEMAND_KINDS or e.ai_share > 0 else
+                       MARKET_CONST for e in network.entities], dtype=int)
     powered = np.array([e.kind in _POWERED_KINDS for e in network.entities], dtype=bool)
     asset_yield = np.array([
         ((e.cost_of_debt if e.cost_of_debt is not None else p.outside_debt_rate)
@@ -747,7 +749,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         rating_bucket=arr([_bucket(e.rating) for e in network.entities], int),
         equity_multiple=mult, market_revenue_q=market_q, market_driver=driver,
         asset_yield=asset_yield,
-        powered=powered, opex_q=opex_q, capex=capex,
+        powered=powered, ai_share=ai_share, opex_q=opex_q, capex=capex,
         debt_ids=debt_ids, debtor=arr(debtor, int),
         creditor_share=np.array(shares).reshape(D, N + 1),
         principal0=arr(principal0), undrawn0=arr(undrawn0), drawable=arr(drawable, bool),

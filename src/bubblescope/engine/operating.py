@@ -3,10 +3,11 @@
 Double counting rule: an entity's declared revenue run-rate already includes what its
 contracts in the network pay it. Market revenue is therefore only the rest,
 ``max(revenue − contracted revenue inflows in the first quarter × 4, 0) / 4`` per quarter
-(compiled as ``market_revenue_q``), scaled by a factor: AI demand for AI labs,
-hyperscalers, chip vendors and 'other'; GPU rental price × utilisation (AI demand capped
-at 1) for neoclouds and cloud providers; constant for everyone else. Capacity without power
-earns nothing, so powered kinds' market revenue is also × power availability.
+(compiled as ``market_revenue_q``). Only the entity's AI-exposed share ``s`` of it
+(``Entity.ai_revenue_share``, defaults by kind) moves: ``market × ((1 − s) + s × factor ×
+power)``, where the factor is GPU rental price × utilisation (AI demand capped at 1) for
+neoclouds and cloud providers and AI demand for everyone else, and capacity without power
+earns nothing (power availability, for the kinds that run data centres).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def market_revenue(c: Compiled, f: FactorPaths, t: int) -> Array:
     factor = np.where(drv == MARKET_DEMAND, demand,
                       np.where(drv == MARKET_RENTAL, rental, 1.0))
     power = np.where(c.powered[None, :], f.power_availability[:, t:t + 1], 1.0)
-    return c.market_revenue_q[None, :] * factor * power
+    share = c.ai_share[None, :]
+    return c.market_revenue_q[None, :] * ((1.0 - share) + share * factor * power)
 
 
 def operating_costs(c: Compiled, paths: int) -> Array:

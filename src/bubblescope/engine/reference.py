@@ -254,7 +254,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 fac = f.gpu_rental_price[p, t] * min(dem, 1.0)
             if c.powered[i]:
                 fac *= f.power_availability[p, t]
-            mrev[i] = c.market_revenue_q[i] * fac + (
+            share = c.ai_share[i]
+            mrev[i] = c.market_revenue_q[i] * ((1.0 - share) + share * fac) + (
                 cash[i] * max(float(f.base_rate[p, t]), 0.0) + other[i] * c.asset_yield[i]) / 4.0
             opex[i] = c.opex_q[i]
             capex[i] = c.capex[t, i]
