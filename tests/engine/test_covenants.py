@@ -59,3 +59,28 @@ def test_a_cash_sweep_prepays_half_the_excess_cash() -> None:
     ref = simulate_reference(net, f, horizon="2026Q2", params=ON)
     np.testing.assert_allclose(res.debt["paid"], ref["debt_paid"], atol=1e-12)
     np.testing.assert_allclose(res.entity["cash"], ref["cash"], atol=1e-12)
+
+
+def test_a_default_among_its_peers_shuts_the_debt_market_to_a_borrower() -> None:
+    # two neoclouds; n1 fails in quarter 0. In quarter 1 n2 must roll 10 with 1 of cash.
+    # Its HY spread is 4%; the contagion premium 10% × 1/1 peer defaulted lifts it to 14%,
+    # above the 8% at which the market shuts, so it cannot refinance and defaults (its
+    # leverage 10/21 < 0.5 adds nothing). Without the conditions it rolls the loan over.
+    net = make_network(
+        [{"id": "n1", "kind": "neocloud", "operating_costs": 4.0},
+         {"id": "n2", "kind": "neocloud", "cash": 1.0, "other_assets": 20.0},
+         {"id": "bank", "kind": "bank"}],
+        [{"id": "loan", "kind": "loan", "lender": "bank", "borrower": "n2", "amount": 10.0,
+          "rate": 0.0, "start": "2025-10-01", "end": "2026-03-01"}])
+    f = FactorPaths.flat(1, 3, base_rate=0.0)
+    prm = EngineParams(refinancing_conditions=True)
+    res = simulate(net, f, horizon="2026Q2", params=prm)
+    off = simulate(net, f, horizon="2026Q2")
+    ids = res.entity_ids
+    n2 = ids.index("n2")
+    assert res.default_quarter[0, ids.index("n1")] == 0
+    assert res.default_quarter[0, n2] == 1
+    assert off.default_quarter[0, n2] == -1
+    assert off.debt is not None and off.debt["refinanced"][0, 1, 0] > 0
+    ref = simulate_reference(net, f, horizon="2026Q2", params=prm)
+    np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])

@@ -115,6 +115,14 @@ class EngineParams:
         cash flow of the quarter ÷ its scheduled debt service — has been below the minimum
         for ``cure_quarters``; debt with a ``cash_sweep`` is prepaid each quarter by that
         share of the borrower's cash above its buffer (before capex).
+    refinancing_conditions : the debt market is open to a borrower while its spread — its
+        rating bucket's spread + ``refinance_leverage_spread × max(L − 0.5, 0)``
+        (``L`` = liabilities ÷ assets at the last quarter end) +
+        ``refinance_contagion_spread ×`` the share of the other entities of its kind that
+        defaulted in the last four quarters — is below ``refinance_spread_max`` (and the
+        equity window is open); a guaranteed instrument rolls over while its guarantor is
+        alive and its bucket's spread is below the maximum.
+    refinance_leverage_spread, refinance_contagion_spread : decimal/yr, see above.
     gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
     gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
         the market value of all live fleets of that generation.
@@ -142,6 +150,9 @@ class EngineParams:
     equity_marks: bool = False
     guarantees: bool = False
     dscr_covenants: bool = False
+    refinancing_conditions: bool = False
+    refinance_leverage_spread: float = 0.05
+    refinance_contagion_spread: float = 0.10
     gpu_price_impact: float = 0.05
     gpu_market_depth: float = 1.0
     default_cost_alpha: float = 1.0

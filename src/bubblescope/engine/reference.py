@@ -207,6 +207,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     eq0 = [a0[i] - l0[i] for i in range(N)]
     mkt = [max(a0[i] - l0[i], 0.0) * c.equity_multiple[i] for i in range(N)]
     eq_prev = [a0[i] - l0[i] for i in range(N)]
+    lev = [(l0[i] / a0[i] if a0[i] > 0 else 10.0) if l0[i] > 0 else 0.0 for i in range(N)]
     out = {v: np.zeros((T, N)) for v in ("cash", "revenue", "costs", "capex", "debt",
                                          "book_equity", "alive")}
     out["debt_paid"] = np.zeros((T, D))
@@ -323,10 +324,24 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 need[i] -= draw[d]
         refi = [0.0] * D
         window = f.equity_window[p, t]
+        prem = [0.0] * N
+        if prm.refinancing_conditions:
+            for i in range(N):
+                prem[i] = prm.refinance_leverage_spread * max(lev[i] - 0.5, 0.0)
+                same = [j for j in range(N) if c.kinds[j] == c.kinds[i]]
+                if len(same) > 1:
+                    hit = sum(1 for j in same if dq[j] >= 0 and dq[j] >= t - 4)
+                    prem[i] += prm.refinance_contagion_spread * hit / (len(same) - 1)
+        guarantor = {int(d): int(g) for d, g in zip(c.guar_debt, c.guar_by, strict=True)}
         for d in range(D):
             i = c.debtor[d]
             bucket = "IG" if c.rating_bucket[i] == 0 else "HY"
-            is_open = f.credit_spread[bucket][p, t] < prm.refinance_spread_max and window > 0
+            is_open = (f.credit_spread[bucket][p, t] + prem[i] < prm.refinance_spread_max
+                       and window > 0)
+            if prm.refinancing_conditions and d in guarantor:
+                g = guarantor[d]
+                gb = "IG" if c.rating_bucket[g] == 0 else "HY"
+                is_open = alive[g] and f.credit_spread[gb][p, t] < prm.refinance_spread_max
             if is_open:
                 refi[d] = min(prin[d], need[i])
                 need[i] -= refi[d]
@@ -661,6 +676,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         a, li = sheet()
         mkt = [max(a[i] - li[i], 0.0) * c.equity_multiple[i] for i in range(N)]
         eq_prev = [a[i] - li[i] for i in range(N)]
+        lev = [(li[i] / a[i] if a[i] > 0 else 10.0) if li[i] > 0 else 0.0 for i in range(N)]
 
         # records
         for i in range(N):

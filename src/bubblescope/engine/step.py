@@ -142,6 +142,7 @@ class State:
     equity0: Array | None = None        # (P, N) book equity at the as-of date, stakes at cost
     guarantee_paid: Array | None = None  # (P, U) cumulative guarantee payments, USD bn
     dscr_breach: Array | None = None    # (P, D) quarters a DSCR covenant has been in breach
+    leverage: Array | None = None       # (P, N) liabilities ÷ assets at the last quarter end
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -164,11 +165,19 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
                breach=np.zeros((P, D), dtype=int),
                guarantee_paid=np.zeros((P, len(c.guar_debt))),
                dscr_breach=np.zeros((P, D), dtype=int))
-    _, _, eq = balance_sheet(c, lay, st)
+    assets, liabilities, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
     st.equity0 = eq.copy()
+    st.leverage = _leverage(assets, liabilities)
     return st
+
+
+def _leverage(assets: Array, liabilities: Array) -> Array:
+    """Liabilities ÷ assets (0 without liabilities, 10 without assets)."""
+    return np.where(liabilities > 0,
+                    np.where(assets > 0, liabilities / np.where(assets > 0, assets, 1.0),
+                             10.0), 0.0)
 
 
 def balance_sheet(c: Compiled, lay: Layout, st: State) -> tuple[Array, Array, Array]:
@@ -257,6 +266,29 @@ def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
     return new, t_in - lay.to_payee(cut), t_out - lay.to_payer(cut)
 
 
+def refinancing_premium(c: Compiled, st: State, t: int) -> Array:
+    """Extra spread the debt market asks of each borrower, (P, N), decimal/yr.
+
+    ``refinance_leverage_spread × max(L − 0.5, 0)`` with ``L`` = liabilities ÷ assets at
+    the end of the last quarter, plus ``refinance_contagion_spread ×`` the share of the
+    other entities of the same kind that defaulted in the last four quarters.
+    """
+    p = c.params
+    P, N = st.cash.shape
+    lev = np.zeros((P, N)) if st.leverage is None else st.leverage
+    prem = p.refinance_leverage_spread * np.maximum(lev - 0.5, 0.0)
+    recent = (st.default_quarter >= 0) & (st.default_quarter >= t - 4)
+    kinds = np.array(c.kinds)
+    for k in np.unique(kinds):
+        members = kinds == k
+        n_other = members.sum() - 1
+        if n_other <= 0:
+            continue
+        count = recent[:, members].sum(axis=1)
+        prem[:, members] += p.refinance_contagion_spread * (count / n_other)[:, None]
+    return prem
+
+
 def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int,
                      need: Array, principal: Array) -> tuple[Array, Array, Array]:
     """Cover ``need`` (P, N) in order: facility draws, refinancing of principal due,
@@ -273,11 +305,19 @@ def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int
     refi = np.zeros((P, D))
     window = f.equity_window[:, t]
     spread = np.stack([f.credit_spread[b][:, t] for b in SPREAD_BUCKETS], axis=1)
-    open_ = ((spread[:, c.rating_bucket] < c.params.refinance_spread_max)
-             & (window[:, None] > 0))
+    borrower_spread = spread[:, c.rating_bucket]
+    if c.params.refinancing_conditions:
+        borrower_spread = borrower_spread + refinancing_premium(c, st, t)
+    open_ = ((borrower_spread < c.params.refinance_spread_max) & (window[:, None] > 0))
+    open_debt = open_[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
+    if c.params.refinancing_conditions and len(c.guar_debt):
+        # a guaranteed instrument rolls over on its guarantor's credit
+        for d, g in zip(c.guar_debt, c.guar_by, strict=True):
+            open_debt[:, d] = st.alive[:, g] & (spread[:, c.rating_bucket[g]]
+                                                < c.params.refinance_spread_max)
     for d in np.nonzero(principal.any(axis=0))[0]:
         i = c.debtor[d]
-        x = np.minimum(principal[:, d], need[:, i]) * open_[:, i]
+        x = np.minimum(principal[:, d], need[:, i]) * open_debt[:, d]
         refi[:, d] = x
         need[:, i] -= x
     cap = (c.params.equity_raise_cap * window[:, None] * c.market_access[None, :]
@@ -868,6 +908,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     assets, liabilities, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
+    st.leverage = _leverage(assets, liabilities)
 
     # income-statement lines (survivors' view; recoveries are not revenue)
     svc_ok = ~deb_nd

@@ -120,23 +120,23 @@ def mechanism_params() -> st.SearchStrategy:
     """EngineParams with the part-2 mechanisms switched on in random combinations: the
     clearing (part 1's loop, exact Eisenberg–Noe, Rogers–Veraart with default costs),
     strategic lease exits, the winding-up of insolvent funds, GPU fire sales, LTV covenants,
-    equity marks, guarantees, DSCR covenants and cash sweeps."""
+    equity marks, guarantees, DSCR covenants and cash sweeps, refinancing conditions."""
     from ..engine.compile import EngineParams
 
     def build(clearing: str, a: float, b: float, strategic: bool, funds: bool,
               fire: bool, impact: float, ltv: bool, marks: bool,
-              guarantees: bool, dscr: bool) -> EngineParams:
+              guarantees: bool, dscr: bool, refi: bool) -> EngineParams:
         return EngineParams(clearing=clearing, default_cost_alpha=a, default_cost_beta=b,
                             strategic_default=strategic, fund_wind_down=funds,
                             fire_sale_feedback=fire, gpu_price_impact=impact,
                             ltv_covenants=ltv, equity_marks=marks, guarantees=guarantees,
-                            dscr_covenants=dscr)
+                            dscr_covenants=dscr, refinancing_conditions=refi)
 
     return st.builds(build, st.sampled_from(["loop", "eisenberg_noe", "rogers_veraart"]),
                      st.sampled_from([0.5, 0.9, 1.0]), st.sampled_from([0.6, 0.95, 1.0]),
                      st.booleans(), st.booleans(), st.booleans(),
                      st.sampled_from([0.05, 0.3]), st.booleans(), st.booleans(),
-                     st.booleans(), st.booleans())
+                     st.booleans(), st.booleans(), st.booleans())
 
 
 def all_mechanisms_on(**overrides: object) -> object:
@@ -146,7 +146,7 @@ def all_mechanisms_on(**overrides: object) -> object:
     kw: dict = dict(clearing="rogers_veraart", default_cost_alpha=0.9, default_cost_beta=0.95,
                     strategic_default=True, fund_wind_down=True, fire_sale_feedback=True,
                     ltv_covenants=True, equity_marks=True, guarantees=True,
-                    dscr_covenants=True)
+                    dscr_covenants=True, refinancing_conditions=True)
     kw.update(overrides)
     return EngineParams(**kw)
 
