@@ -88,3 +88,23 @@ def test_entity_order_does_not_change_results(net, factors, params, seed) -> Non
         np.testing.assert_allclose(a.entity[v][:, :, ea], b.entity[v], atol=1e-9, err_msg=v)
     da = [ca.debt_ids.index(x) for x in cb.debt_ids]
     np.testing.assert_allclose(a.loss_debt[:, da], b.loss_debt, atol=1e-9)
+
+
+def test_every_switch_off_gives_part_one_back(ai2025: Network) -> None:
+    from dataclasses import replace
+
+    from bubblescope.engine import FactorPaths
+    from bubblescope.testing.engine_strategies import all_mechanisms_on
+
+    on = all_mechanisms_on()
+    off = replace(on, clearing="loop", strategic_default=False, fund_wind_down=False,
+                  fire_sale_feedback=False, ltv_covenants=False, equity_marks=False,
+                  guarantees=False, dscr_covenants=False, refinancing_conditions=False)
+    f = FactorPaths.baseline(2, 40)
+    a = simulate(ai2025, f, horizon="2035Q3")
+    b = simulate(ai2025, f, horizon="2035Q3", params=off)
+    assert a.entity is not None and b.entity is not None
+    for v in a.entity:
+        np.testing.assert_array_equal(a.entity[v], b.entity[v])
+    np.testing.assert_array_equal(a.loss_debt, b.loss_debt)
+    np.testing.assert_array_equal(a.default_quarter, b.default_quarter)
