@@ -87,6 +87,15 @@ def _engine_network(draw: st.DrawFn, max_entities: int, max_contracts: int) -> N
                     [dt.date(2025, 10, 1), dt.date(2027, 1, 1)]))
             if draw(st.booleans()):
                 c.pop("earliest_exit", None)
+    debts = [c for c in d["contracts"] if c["kind"] in ("loan", "bond")]
+    if debts and draw(st.booleans()):  # used with EngineParams(guarantees=True)
+        target = draw(st.sampled_from(debts))
+        d["contracts"].append({
+            "id": "engine_guarantee", "kind": "guarantee",
+            "guarantor": draw(st.sampled_from([e["id"] for e in d["entities"]])),
+            "obligation": target["id"], "amount": draw(st.sampled_from([0.0, 5.0])),
+            "coverage": draw(st.sampled_from([0.5, 1.0])), "start": target["start"],
+            "source": ["S1-08"]})
     return Network.model_validate(d)
 
 
