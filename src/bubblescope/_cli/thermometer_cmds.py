@@ -106,9 +106,25 @@ def thermometer(
         "--observed", help="CSV of dated observations (date, indicator, series, value); "
                            "'example' for the bundled example.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    lead_time: Annotated[bool, typer.Option(
+        "--lead-time", help="Run Monte Carlo paths per scenario and print, per event, how "
+                            "well each simulated gauge warns (Youden-best threshold, hit "
+                            "rate, false-alarm rate, median lead).")] = False,
+    scenarios: Annotated[str | None, typer.Option(
+        "--scenarios", help="With --lead-time: comma-separated presets or scenario files "
+                            "(default: every preset).")] = None,
+    paths: Annotated[int, typer.Option("--paths", help="With --lead-time: paths per "
+                                                       "scenario.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="With --lead-time: global seed.")] = 2025,
+    horizon: Annotated[str, typer.Option(
+        "--horizon", help="With --lead-time: last quarter of the evaluation window.")
+    ] = "2035Q4",
 ) -> None:
     """The risk thermometer: five gauges (AI productivity, neocloud stress, SPV bonds,
     contract quality, power), each scored 0–100 and coloured, and their composite."""
+    if lead_time:
+        _lead_time(network, scenarios, paths, seed, horizon, as_json)
+        return
     net = load_network(network)
     static = static_thermometer(net)
     obs_reading: Reading | None = None
@@ -129,3 +145,54 @@ def thermometer(
     readings = [static] + ([obs_reading] if obs_reading else [])
     console.print(_render(readings, net.name,
                           [n for n in neoclouds if n["score"] is not None]))
+
+
+_EVENT_TITLES = {"first_neocloud_default": "first neocloud default",
+                 "first_spv_bond_loss": "first SPV bond loss"}
+
+
+def _rate(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x:.2f}"
+
+
+def _lead_time(network: str, scenarios: str | None, paths: int, seed: int, horizon: str,
+               as_json: bool) -> None:
+    from ..thermometer_run import lead_time_by_scenario
+
+    names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else None
+    try:
+        df = lead_time_by_scenario(network, names, paths=paths, seed=seed, horizon=horizon,
+                                   progress=not as_json)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                 for k, v in r.items()} for r in df.to_dict("records")]
+        out = {"network": network, "paths": paths, "seed": seed, "horizon": horizon,
+               "rows": rows}
+        typer.echo(json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False))
+        return
+    for event, sub in df.groupby("event", sort=False):
+        t = Table(title=f"{_EVENT_TITLES.get(str(event), event)} — {network}, {paths} paths, "
+                        f"seed {seed}, to {horizon}", header_style="bold")
+        t.add_column("scenario", no_wrap=True)
+        t.add_column("gauge", no_wrap=True)
+        t.add_column("rule", no_wrap=True)
+        for col in ("thr.", "events", "hit", "FA", "J", "lead"):
+            t.add_column(col, justify="right", no_wrap=True)
+        for r in sub.to_dict("records"):
+            t.add_row(str(r["scenario"]), str(r["gauge"]), str(r["rule"]),
+                      f"{r['threshold']:g}", f"{r['n_events']}/{r['n_paths']}",
+                      _rate(r["hit_rate"]), _rate(r["false_alarm_rate"]),
+                      _rate(r["youden_j"]),
+                      "n/a" if not math.isfinite(r["median_lead"])
+                      else f"{r['median_lead']:g}")
+        console.print(t)
+    console.print(Text("thr.: alarm threshold (score 0–100); events: paths with the event; "
+                       "hit: hit rate; FA: false-alarm rate on paths without it; "
+                       "lead: median lead time of the hits, quarters. Rule youden: the "
+                       "threshold with the largest J = hit − FA; rule amber: J is "
+                       "undefined (every path, or none, has the event), figures at 40. "
+                       "Gauges not fed by the engine (contracts, power) are left out; see "
+                       "docs/thermometer.md", style="dim"))

@@ -1,0 +1,166 @@
+"""The thermometer on Monte Carlo runs: lead time and false alarms per preset scenario.
+
+This module wires :func:`bubblescope.simulate` (per-path series kept) to the array
+functions of :mod:`bubblescope.analytics.thermometer_sim`, which import nothing from the
+engine. For each scenario it
+
+1. simulates ``paths`` paths of the network to ``simulate_to`` (the full horizon by
+   default, so that SPV bonds are marked against all the rent still to come), keeping the
+   engine's per-path time series;
+2. keeps the quarters up to ``horizon`` (the evaluation window);
+3. scores the gauges per path and quarter (AI productivity from the AI labs' revenue,
+   neocloud stress from their equity cushion, SPV bond health from the SPV bonds' price
+   discount, and the composite of these three);
+4. takes two events per path: the first neocloud default and the first quarter an SPV bond
+   loses money (−1 if none within the window);
+5. for each gauge and event, picks the Youden-optimal threshold and reports hit rate,
+   false-alarm rate and lead times
+   (:func:`~bubblescope.analytics.thermometer_sim.youden_threshold`).
+
+When every path (or no path) has the event, Youden's J is undefined (one of its two rates
+has no denominator): the row then gives the figures at the amber threshold (40), with
+``rule = "amber"`` and ``youden_j`` NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .analytics.thermometer import AMBER_FROM
+from .analytics.thermometer_sim import (
+    DEFAULT_CANDIDATES,
+    first_event_quarter,
+    first_loss_quarter,
+    gauge_scores,
+    price_discount_series,
+    series_from_entity_paths,
+    warning_performance,
+    youden_threshold,
+)
+from .model.network import Network
+from .runners.montecarlo import resolve_network, simulate
+from .scenarios import preset_names
+
+#: Events tracked on each path.
+EVENTS: tuple[str, ...] = ("first_neocloud_default", "first_spv_bond_loss")
+#: Columns of :func:`lead_time_by_scenario`.
+COLUMNS: tuple[str, ...] = ("scenario", "event", "gauge", "rule", "threshold", "n_paths",
+                            "n_events", "hits", "hit_rate", "false_alarms",
+                            "false_alarm_rate", "youden_j", "median_lead", "mean_lead")
+
+
+def _spv_bond_mask(net: Network, res: Any) -> list[bool]:
+    c = res.compiled
+    kinds = c.kinds
+    return [kinds[c.debtor[d]] == "spv" and net.contract(i).kind == "bond"
+            for d, i in enumerate(c.debt_ids)]
+
+
+def scores_and_events(net: Network, res: Any, n_quarters: int | None = None, *,
+                      drop_empty: bool = True
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Gauge scores (paths, quarters) and event quarters (paths,) from an engine result
+    kept per path, cut to the first ``n_quarters`` quarters (all by default).
+
+    Gauges with no metric fed by the engine (all NaN) are left out with ``drop_empty``.
+    """
+    if res.entity is None or res.debt is None:
+        raise ValueError("keep_paths: the lead-time table needs per-path series; simulate "
+                         "with keep_paths=True")
+    T = res.entity["revenue"].shape[1] if n_quarters is None else int(n_quarters)
+    kinds = list(res.compiled.kinds)
+    entity = {k: np.asarray(v)[:, :T] for k, v in res.entity.items()}
+    series = series_from_entity_paths(entity, kinds)
+    mask = _spv_bond_mask(net, res)
+    if any(mask) and res.debt_price is not None:
+        series["price_discount"] = price_discount_series(
+            res.debt_price[:, :T], res.debt["outstanding"][:, :T], mask)
+    scores = {k: v for k, v in gauge_scores(series).items()
+              if not drop_empty or np.isfinite(v).any()}
+    neo = first_event_quarter(res.default_quarter, kinds, "neocloud")
+    neo = np.where(neo < T, neo, -1)
+    loss = (first_loss_quarter(res.debt["loss"][:, :T], mask) if any(mask)
+            else np.full(res.paths, -1))
+    return scores, {"first_neocloud_default": neo, "first_spv_bond_loss": loss}
+
+
+def lead_time_rows(scenario: str, scores: dict[str, np.ndarray],
+                   events: dict[str, np.ndarray],
+                   candidates: Sequence[float] | np.ndarray = DEFAULT_CANDIDATES
+                   ) -> list[dict[str, Any]]:
+    """One row per event × gauge: the Youden-best threshold and its figures (the amber
+    threshold when J is undefined because every path, or none, has the event)."""
+    rows = []
+    for ename, ev in events.items():
+        for gname, g in scores.items():
+            n_ev = int((np.asarray(ev) >= 0).sum())
+            if 0 < n_ev < g.shape[0]:
+                perf, rule = youden_threshold(g, ev, candidates), "youden"
+            else:
+                perf, rule = warning_performance(g, ev, AMBER_FROM), "amber"
+                perf["youden_j"] = math.nan
+            rows.append({"scenario": scenario, "event": ename, "gauge": gname,
+                         "rule": rule, **perf})
+    return rows
+
+
+def lead_time_by_scenario(network: Network | str | os.PathLike[str] = "ai-2025",
+                          scenarios: Sequence[str] | None = None, *, paths: int = 200,
+                          seed: int = 2025, horizon: str = "2035Q4",
+                          simulate_to: str = "2049Q4", runner: str = "serial",
+                          candidates: Sequence[float] | np.ndarray = DEFAULT_CANDIDATES,
+                          progress: bool = False) -> pd.DataFrame:
+    """Lead-time / false-alarm table of the simulated gauges, per scenario.
+
+    Parameters
+    ----------
+    network : a Network, a bundled network name or a path.
+    scenarios : preset names or scenario files (default: every bundled preset).
+    paths, seed : Monte Carlo paths and global seed of each run.
+    horizon : last quarter of the evaluation window (alarms and events after it are
+        ignored).
+    simulate_to : last quarter simulated (at least ``horizon``; the full horizon by
+        default, see the module docstring).
+    runner : ``"serial"`` or ``"processes"`` (see :func:`bubblescope.simulate`).
+    candidates : thresholds scanned for Youden's J.
+
+    Returns
+    -------
+    DataFrame with :data:`COLUMNS`: one row per scenario × event × gauge; rates in [0, 1]
+    (NaN when their denominator is 0), lead times in quarters (NaN without hits).
+    """
+    net = resolve_network(network)
+    names = list(scenarios) if scenarios else preset_names()
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        mc = simulate(net, name, paths=paths, seed=seed, runner=runner, horizon=simulate_to,
+                      keep_paths=True, progress=progress)
+        quarters = list(mc.quarters)
+        if horizon not in quarters:
+            raise ValueError(f"horizon: {horizon!r} is not a simulated quarter "
+                             f"({quarters[0]}–{quarters[-1]})")
+        n_q = quarters.index(horizon) + 1
+        scores: dict[str, list[np.ndarray]] = {}
+        events: dict[str, list[np.ndarray]] = {}
+        for res in mc.data.kept:
+            s, e = scores_and_events(net, res, n_q, drop_empty=False)
+            for k, v in s.items():
+                scores.setdefault(k, []).append(v)
+            for k, v in e.items():
+                events.setdefault(k, []).append(v)
+        label = mc.meta.get("scenario", str(name))
+        joined = {k: np.concatenate(v) for k, v in scores.items()}
+        rows += lead_time_rows(label, {k: v for k, v in joined.items() if np.isfinite(v).any()},
+                               {k: np.concatenate(v) for k, v in events.items()},
+                               candidates)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+__all__ = ["COLUMNS", "EVENTS", "lead_time_by_scenario", "lead_time_rows",
+           "scores_and_events"]

@@ -1,0 +1,128 @@
+"""Lead-time / false-alarm table of the simulated gauges on a Monte Carlo run."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import bubblescope
+from bubblescope.analytics.thermometer_sim import DEFAULT_CANDIDATES
+from bubblescope.thermometer_run import COLUMNS, lead_time_by_scenario, scores_and_events
+
+PATHS, SEED, HORIZON, SIMULATE_TO = 40, 2025, "2035Q4", "2049Q4"
+
+
+@pytest.fixture(scope="module")
+def table():
+    return lead_time_by_scenario("ai-2025", ["baseline"], paths=PATHS, seed=SEED,
+                                 horizon=HORIZON, simulate_to=SIMULATE_TO)
+
+
+@pytest.fixture(scope="module")
+def data():
+    net = bubblescope.load_network("ai-2025")
+    mc = bubblescope.simulate(net, "baseline", paths=PATHS, seed=SEED, horizon=SIMULATE_TO,
+                              keep_paths=True, progress=False)
+    n_q = list(mc.quarters).index(HORIZON) + 1
+    (res,) = mc.data.kept
+    return scores_and_events(net, res, n_q)
+
+
+def test_structure(table) -> None:
+    assert list(table.columns) == list(COLUMNS)
+    assert set(table["scenario"]) == {"baseline"}
+    assert set(table["event"]) == {"first_neocloud_default", "first_spv_bond_loss"}
+    for _, sub in table.groupby("event"):
+        assert "composite" in set(sub["gauge"])
+        assert sub["gauge"].is_unique
+    assert (table["n_paths"] == PATHS).all()
+    assert set(table["rule"]) <= {"youden", "amber"}
+
+
+def test_rates_in_unit_interval_or_undefined(table) -> None:
+    for r in table.to_dict("records"):
+        n_no = r["n_paths"] - r["n_events"]
+        for rate, denom in (("hit_rate", r["n_events"]), ("false_alarm_rate", n_no)):
+            if denom == 0:
+                assert math.isnan(r[rate])
+            else:
+                assert 0.0 <= r[rate] <= 1.0
+        if r["rule"] == "youden":
+            assert 0 < r["n_events"] < r["n_paths"]
+        else:
+            assert math.isnan(r["youden_j"]) and r["threshold"] == 40.0
+        assert math.isnan(r["median_lead"]) == (r["hits"] == 0)
+        if r["hits"]:
+            assert r["median_lead"] >= 0
+
+
+def _alarm(g: np.ndarray, t: float, until: np.ndarray | None = None) -> np.ndarray:
+    """First quarter at or above t per path (−1 if none), written out path by path."""
+    out = np.full(g.shape[0], -1)
+    for p in range(g.shape[0]):
+        last = g.shape[1] - 1 if until is None or until[p] < 0 else until[p]
+        for q in range(last + 1):
+            if np.isfinite(g[p, q]) and g[p, q] >= t:
+                out[p] = q
+                break
+    return out
+
+
+def test_youden_threshold_maximises_j(table, data) -> None:
+    scores, events = data
+    ev = events["first_spv_bond_loss"]
+    has = ev >= 0
+    assert 0 < has.sum() < PATHS, "the test needs paths with and without an SPV bond loss"
+    rows = table[(table["event"] == "first_spv_bond_loss") & (table["rule"] == "youden")]
+    assert set(rows["gauge"]) == set(scores)
+    for r in rows.to_dict("records"):
+        g = scores[r["gauge"]]
+        js = {}
+        for t in DEFAULT_CANDIDATES:
+            hit = (_alarm(g, t, np.where(has, ev, -1)) >= 0) & has
+            false = (_alarm(g, t) >= 0) & ~has
+            js[float(t)] = hit.sum() / has.sum() - false.sum() / (~has).sum()
+        best = max(js.values())
+        assert r["youden_j"] == pytest.approx(best)
+        assert r["threshold"] == min(t for t, j in js.items() if j >= best - 1e-12)
+        t = r["threshold"]
+        alarm = _alarm(g, t, np.where(has, ev, -1))
+        hit = (alarm >= 0) & has
+        assert r["hit_rate"] == pytest.approx(hit.sum() / has.sum())
+        assert r["false_alarm_rate"] == pytest.approx(((_alarm(g, t) >= 0) & ~has).sum()
+                                                      / (~has).sum())
+        if hit.any():
+            assert r["median_lead"] == pytest.approx(np.median((ev - alarm)[hit]))
+
+
+def test_horizon_outside_the_run_is_an_error() -> None:
+    with pytest.raises(ValueError, match="horizon"):
+        lead_time_by_scenario("ai-2025", ["baseline"], paths=2, horizon="2060Q1")
+
+
+def test_cli_lead_time_json() -> None:
+    from typer.testing import CliRunner
+
+    from bubblescope._cli.app import app
+
+    res = CliRunner().invoke(app, ["thermometer", "--lead-time", "--scenarios", "baseline",
+                                   "--paths", "4", "--seed", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["paths"] == 4 and out["horizon"] == "2035Q4"
+    assert {r["scenario"] for r in out["rows"]} == {"baseline"}
+    assert set(out["rows"][0]) == set(COLUMNS)
+
+
+def test_cli_lead_time_table() -> None:
+    from typer.testing import CliRunner
+
+    from bubblescope._cli.app import app
+
+    res = CliRunner().invoke(app, ["thermometer", "--lead-time", "--scenarios", "baseline",
+                                   "--paths", "4"])
+    assert res.exit_code == 0, res.output
+    assert "first neocloud default" in res.output and "first SPV bond loss" in res.output
