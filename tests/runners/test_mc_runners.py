@@ -10,6 +10,7 @@ import pytest
 import bubblescope
 from bubblescope.engine import compile_network
 from bubblescope.results import MonteCarloResults
+from bubblescope.results.montecarlo import OPTIONAL_SERIES, QUANTILE_COLS
 from bubblescope.runners import RunnerError, make_runner, simulate, structures_of
 
 HORIZON = "2027Q4"
@@ -24,6 +25,11 @@ def assert_identical(a: MonteCarloResults, b: MonteCarloResults) -> None:
     assert da.prices.keys() == db.prices.keys()
     for k in da.prices:
         assert np.array_equal(da.prices[k], db.prices[k]), k
+    for name in OPTIONAL_SERIES:               # engine prices, feedback-off comparison
+        x, y = getattr(da, name), getattr(db, name)
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert np.array_equal(x, y, equal_nan=True), name
     strip = ("runner", "chunk_size")
     ja = {k: v for k, v in a.to_dict().items() if k not in strip}
     jb = {k: v for k, v in b.to_dict().items() if k not in strip}
@@ -184,3 +190,93 @@ def test_dask_by_address_and_scheduler_file(net, serial, tmp_path) -> None:
                            chunk_size=6, progress=False)
     assert_identical(by_address, serial)
     assert_identical(by_file, serial)
+
+
+# ---------------------------------------------------------------- engine prices
+# SPV bond prices (Results.debt_price), engine GPU prices (Results.gpu_price) and the
+# fire-sale amplification (each chunk run again with fire_sale_feedback off).
+
+DOOM_HORIZON = "2028Q4"
+
+
+@pytest.fixture(scope="module")
+def doom(net):
+    """gpu-doom-loop turns fire_sale_feedback on."""
+    return simulate(net, "gpu-doom-loop", paths=40, seed=3, horizon=DOOM_HORIZON, chunk_size=7,
+                    progress=False)
+
+
+def test_new_outputs_identical_across_chunk_sizes(net, doom) -> None:
+    other = simulate(net, "gpu-doom-loop", paths=40, seed=3, horizon=DOOM_HORIZON,
+                     chunk_size=50, progress=False)
+    assert_identical(doom, other)            # includes bond/GPU prices and amplification
+    assert doom.to_dict()["amplification"] == other.to_dict()["amplification"]
+
+
+def test_new_outputs_identical_serial_and_processes(net, doom) -> None:
+    mc = simulate(net, "gpu-doom-loop", paths=40, seed=3, horizon=DOOM_HORIZON, chunk_size=7,
+                  runner="processes", workers=2, progress=False)
+    assert mc.meta["runner"] == "processes"
+    assert_identical(mc, doom)
+
+
+def test_bond_price_quantiles_ordered_and_bounded(doom) -> None:
+    assert doom.spv_bonds == ["hyperion_bonds"]
+    bq = doom.bond_price_quantiles()
+    assert len(bq) == len(doom.spv_bonds) * len(doom.quarters)
+    q = bq[list(QUANTILE_COLS)].dropna().to_numpy()
+    assert len(q) > 0
+    assert (np.diff(q, axis=1) >= 0).all()                  # p5 <= p25 <= ... <= p95
+    assert ((q >= 0) & (q <= 2)).all()
+    spv = doom.data.bond_price
+    assert spv.shape == (doom.paths, len(doom.quarters), 1)
+
+
+def test_gpu_prices_with_feedback_never_above_without(doom) -> None:
+    """The fire-sale multiplier is at most 1, and without the feedback the engine's price
+    is the scenario's resale path: so with <= without on every path and quarter."""
+    d = doom.data
+    assert d.gpu_price is not None and d.gpu_price_without is not None
+    assert (d.gpu_price <= d.gpu_price_without).all()
+    g = doom.generations.index("default")
+    assert np.allclose(d.gpu_price_without[:, :, g], d.prices["gpu_resale_default"],
+                       rtol=1e-6)
+
+
+def test_amplification_at_least_one_on_doom_loop(doom) -> None:
+    """Same factor paths, feedback on vs off: lower GPU prices can only cut what
+    defaulters' estates recover and push more borrowers under, so total creditor losses
+    with the feedback are at least those without (aggregate over paths; here strictly
+    more: gpu-doom-loop's defaulters sell GPUs into a thin market)."""
+    amp = doom.amplification()
+    assert amp is not None
+    assert amp["loss_mean_without"] > 0
+    assert amp["ratio"] >= 1.0
+    assert amp["ratio"] == pytest.approx(amp["loss_mean"] / amp["loss_mean_without"])
+    assert amp["defaults_mean"] >= amp["defaults_mean_without"]
+    assert set(amp["gpu_price_end_median"]) == set(doom.generations)
+    for g, v in amp["gpu_price_end_median"].items():
+        assert v <= amp["gpu_price_end_median_without"][g]
+
+
+def test_json_and_write(doom, tmp_path) -> None:
+    d = json.loads(json.dumps(doom.to_dict(), allow_nan=False))
+    bond = d["spv_bond_prices"]["hyperion_bonds"]
+    assert list(bond) == doom.quarters and set(bond[DOOM_HORIZON]) == set(QUANTILE_COLS)
+    assert set(d["gpu_prices"]) == set(doom.generations)
+    assert set(d["gpu_prices_without_feedback"]) == set(doom.generations)
+    assert d["amplification"]["ratio"] >= 1.0
+    files = {p.stem for p in doom.write(tmp_path / "run", fmt="csv")}
+    assert {"spv_bond_prices", "gpu_prices", "gpu_prices_without_feedback"} <= files
+
+
+def test_feedback_off_reports_no_amplification(net) -> None:
+    mc = simulate(net, "slow", paths=5, seed=1, horizon="2026Q4", progress=False)
+    assert mc.meta["engine_switches"].get("fire_sale_feedback") is False
+    d = mc.to_dict()
+    assert d["amplification"] is None and d["gpu_prices_without_feedback"] is None
+    assert d["spv_bond_prices"]["hyperion_bonds"] and d["gpu_prices"]["default"]
+    # feedback off: the engine's GPU price is the scenario's resale path
+    g = mc.generations.index("default")
+    assert np.allclose(mc.data.gpu_price[:, :, g], mc.data.prices["gpu_resale_default"],
+                       rtol=1e-6)

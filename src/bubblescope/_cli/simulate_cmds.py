@@ -163,8 +163,54 @@ def _print_summary(mc: Any) -> None:
                         [(r["quarter"], *[float(r[c]) for c in pq.columns[2:]])
                          for _, r in pq.iterrows()],
                         numeric=["5%", "25%", "median", "75%", "95%"]))
+    _print_engine_prices(mc)
     for note in m.get("notes", []):
         console.print(f"note: {note}", markup=False)
+
+
+def _year_ends(quarters: list[str], most: int = 6) -> list[str]:
+    """Up to ``most`` year-end quarters, evenly spread, the last one always included."""
+    ends = [q for q in quarters if q.endswith("Q4")] or quarters[-1:]
+    if len(ends) <= most:
+        return ends
+    step = (len(ends) - 1) / (most - 1)
+    return [ends[round(i * step)] for i in range(most)]
+
+
+def _print_engine_prices(mc: Any) -> None:
+    """SPV bond price medians, the engine's GPU price with and without fire-sale feedback,
+    and the fire-sale amplification."""
+    dates = _year_ends(mc.quarters)
+    bq = mc.bond_price_quantiles()
+    if not bq.empty:
+        bq = bq[bq["quarter"].isin(dates)]
+        rows = [(b, *[float(g.loc[g["quarter"] == q, "p50"].iloc[0])
+                      if (g["quarter"] == q).any() else None for q in dates])
+                for b, g in bq.groupby("bond", sort=False)]
+        console.print(table("SPV bond price (per unit of principal), median over paths",
+                            ["bond", *dates], rows, numeric=dates))
+    gq = mc.gpu_price_quantiles()
+    if not gq.empty:
+        gen = "default" if "default" in set(gq["generation"]) else str(gq["generation"].iloc[0])
+        gq = gq[(gq["generation"] == gen) & gq["quarter"].isin(dates)]
+        wq = mc.gpu_price_quantiles(without_feedback=True)
+        wq = wq[(wq["generation"] == gen) & wq["quarter"].isin(dates)] if not wq.empty else wq
+        without = dict(zip(wq["quarter"], wq["p50"], strict=True)) if not wq.empty else {}
+        heads = ["5%", "median", "95%", *(["median, no feedback"] if without else [])]
+        console.print(table(
+            f"GPU price ({gen} generation, share of cost, engine: with fire-sale impact), "
+            "year-end quantiles", ["quarter", *heads],
+            [(r["quarter"], float(r["p5"]), float(r["p50"]), float(r["p95"]),
+              *([float(without[r["quarter"]])] if without else []))
+             for _, r in gq.iterrows()], numeric=heads))
+    amp = mc.amplification()
+    if amp is not None:
+        ratio = "n/a (no losses without feedback)" if amp["ratio"] is None else (
+            f"{amp['ratio']:.3f}")
+        console.print(f"Fire-sale amplification (creditor losses with / without feedback): "
+                      f"{ratio}; mean loss {amp['loss_mean']:.2f} vs "
+                      f"{amp['loss_mean_without']:.2f}; mean defaulters "
+                      f"{amp['defaults_mean']:.2f} vs {amp['defaults_mean_without']:.2f}")
 
 
 def sweep(

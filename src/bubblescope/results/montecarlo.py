@@ -35,6 +35,11 @@ Array = np.ndarray
 PRICE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Name of the holder standing for everyone outside the network.
 EXTERNAL = "external"
+#: Column names of the engine-side price quantiles (SPV bonds, GPUs).
+QUANTILE_COLS = tuple(f"p{int(round(x * 100))}" for x in PRICE_LEVELS)
+#: Optional per-path arrays of a PathSummary, merged like the others when present.
+OPTIONAL_SERIES = ("bond_price", "gpu_price", "gpu_price_without", "loss_total",
+                   "loss_total_without", "defaults", "defaults_without")
 
 
 @dataclass
@@ -52,6 +57,14 @@ class PathSummary:
         members, -1 if none.
     prices : name → (P, T) small per-quarter series (e.g. the GPU resale index).
     kept : engine results with per-path time series (only with ``keep_paths=True``).
+    bond_price : (P, T, B) float32 price per unit of principal of each SPV bond
+        (``Results.debt_price``; NaN while nothing is outstanding and it never defaulted).
+    gpu_price : (P, T, G) float32 GPU price per generation, share of cost, from the engine
+        (``Results.gpu_price``: with fire-sale impact when the feedback switch is on).
+    gpu_price_without, loss_total_without, defaults_without : the same paths run with
+        ``fire_sale_feedback`` off (None unless the scenario turns it on); ``loss_total``
+        and ``defaults`` are the run's own per-path totals (creditor losses, USD bn, and
+        number of defaulters, as in ``Results.amplification``).
     """
 
     default_quarter: Array
@@ -61,6 +74,13 @@ class PathSummary:
     structure_failure: Array
     prices: dict[str, Array]
     kept: list[Any] = field(default_factory=list)
+    bond_price: Array | None = None
+    gpu_price: Array | None = None
+    gpu_price_without: Array | None = None
+    loss_total: Array | None = None
+    loss_total_without: Array | None = None
+    defaults: Array | None = None
+    defaults_without: Array | None = None
 
     @property
     def paths(self) -> int:
@@ -75,12 +95,17 @@ class PathSummary:
         def cat(name: str) -> Array:
             return np.concatenate([getattr(p, name) for p in parts], axis=0)
 
+        def opt(name: str) -> Array | None:
+            arrs = [getattr(p, name) for p in parts]
+            return None if any(a is None for a in arrs) else np.concatenate(arrs, axis=0)
+
         return cls(default_quarter=cat("default_quarter"), credit_loss=cat("credit_loss"),
                    equity_loss=cat("equity_loss"), loss_caused=cat("loss_caused"),
                    structure_failure=cat("structure_failure"),
                    prices={k: np.concatenate([p.prices[k] for p in parts])
                            for k in parts[0].prices},
-                   kept=[r for p in parts for r in p.kept])
+                   kept=[r for p in parts for r in p.kept],
+                   **{k: opt(k) for k in OPTIONAL_SERIES})
 
 
 @dataclass
@@ -106,6 +131,10 @@ class MonteCarloResults:
     structures: dict[str, list[str]] = field(default_factory=dict)
     reference_quarter: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    #: ids of the SPV bonds in ``data.bond_price`` (its last axis)
+    spv_bonds: list[str] = field(default_factory=list)
+    #: GPU generations in ``data.gpu_price`` (its last axis)
+    generations: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------ basics
     @property
@@ -251,6 +280,49 @@ class MonteCarloResults:
                 pd.DataFrame(columns=["series", "quarter",
                                       *[f"q{int(round(x * 100)):02d}" for x in PRICE_LEVELS]]))
 
+    def bond_price_quantiles(self) -> pd.DataFrame:
+        """Per SPV bond and quarter: 5/25/50/75/95% quantiles over paths of its price per
+        unit of principal (``Results.debt_price``: the performing mark capped by the SPV's
+        asset coverage, the recovery rate once it defaulted). Paths where the bond is not
+        outstanding and never defaulted (NaN) are left out; NaN when no path has a price."""
+        return _quantiles(self.data.bond_price, self.spv_bonds, "bond", self.quarters)
+
+    def gpu_price_quantiles(self, without_feedback: bool = False) -> pd.DataFrame:
+        """Per GPU generation and quarter: 5/25/50/75/95% quantiles over paths of the
+        engine's GPU price (share of original cost, ``Results.gpu_price``: the scenario's
+        resale path times the quarter's fire-sale multiplier when ``fire_sale_feedback`` is
+        on). ``without_feedback=True``: the same paths run with the feedback off (empty
+        unless the scenario turns it on)."""
+        arr = self.data.gpu_price_without if without_feedback else self.data.gpu_price
+        return _quantiles(arr, self.generations, "generation", self.quarters)
+
+    def amplification(self) -> dict[str, Any] | None:
+        """Fire-sale amplification, when the scenario turns ``fire_sale_feedback`` on (else
+        None): every path is run again with the feedback off on the same factor paths.
+
+        ``ratio`` = Σ_paths total creditor losses with feedback / Σ_paths without (the
+        ratio of the means; None if nothing is lost without); ``loss_mean`` /
+        ``loss_mean_without`` (USD bn), mean number of defaulters with and without, and the
+        median over paths of each generation's GPU price in the last quarter, with and
+        without."""
+        d = self.data
+        if d.loss_total is None or d.loss_total_without is None:
+            return None
+        on, off = float(d.loss_total.sum()), float(d.loss_total_without.sum())
+        out: dict[str, Any] = {
+            "ratio": on / off if off > 0 else None,
+            "loss_mean": on / self.paths, "loss_mean_without": off / self.paths,
+            "defaults_mean": (float(d.defaults.mean()) if d.defaults is not None else None),
+            "defaults_mean_without": (float(d.defaults_without.mean())
+                                      if d.defaults_without is not None else None),
+            "quarter": self.quarters[-1]}
+        for key, arr in (("gpu_price_end_median", d.gpu_price),
+                         ("gpu_price_end_median_without", d.gpu_price_without)):
+            out[key] = ({g: float(np.median(arr[:, -1, j].astype(np.float64)))
+                         for j, g in enumerate(self.generations)}
+                        if arr is not None and arr.shape[1] else None)
+        return out
+
     # ------------------------------------------------------------ export
     def to_dict(self) -> dict[str, Any]:
         """Everything reported, as plain JSON-ready data (amounts USD bn)."""
@@ -295,8 +367,12 @@ class MonteCarloResults:
                             "structures": {str(s): {c: _num(r[c]) for c in tb.columns}
                                            for s, r in tb.iterrows()}},
             "price_quantiles": prices,
-            "spv_bond_price_quantiles": None,
-            "amplification": self.meta.get("amplification"),
+            "spv_bond_prices": _nested(self.bond_price_quantiles(), "bond"),
+            "gpu_prices": _nested(self.gpu_price_quantiles(), "generation"),
+            "gpu_prices_without_feedback": (
+                _nested(self.gpu_price_quantiles(True), "generation")
+                if self.data.gpu_price_without is not None else None),
+            "amplification": self.amplification(),
             "notes": list(self.meta.get("notes", [])),
         }
 
@@ -308,7 +384,11 @@ class MonteCarloResults:
                 "holder_kinds": self.holder_kind_losses().reset_index(),
                 "first_to_fail": self.first_to_fail().reset_index(),
                 "time_bought": self.time_bought().reset_index(),
-                "price_quantiles": self.price_quantiles()}
+                "price_quantiles": self.price_quantiles(),
+                "spv_bond_prices": self.bond_price_quantiles(),
+                "gpu_prices": self.gpu_price_quantiles(),
+                **({"gpu_prices_without_feedback": self.gpu_price_quantiles(True)}
+                   if self.data.gpu_price_without is not None else {})}
 
     def write(self, folder: str | os.PathLike[str], *, fmt: str | None = None) -> list[Path]:
         """Write every table into ``folder`` (which must not exist) — Parquet if pyarrow is
@@ -344,6 +424,37 @@ class MonteCarloResults:
         return sorted(target.iterdir())
 
 
+def _quantiles(arr: Array | None, names: list[str], key: str, quarters: list[str]
+               ) -> pd.DataFrame:
+    """Long table ``key, quarter, p5..p95``: quantiles over paths (axis 0) of a
+    ``(P, T, K)`` array, per quarter and per name (linear interpolation, NaNs left out)."""
+    import warnings
+
+    cols = [key, "quarter", *QUANTILE_COLS]
+    if arr is None or not names or arr.shape[0] == 0:
+        return pd.DataFrame(columns=cols)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN quarters give NaN
+        q = np.nanquantile(arr.astype(np.float64), PRICE_LEVELS, axis=0)  # (5, T, K)
+    T = arr.shape[1]
+    frames = []
+    for j, name in enumerate(names):
+        df = pd.DataFrame(q[:, :, j].T, columns=list(QUANTILE_COLS))
+        df.insert(0, "quarter", quarters[:T])
+        df.insert(0, key, name)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _nested(df: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str, float | None]]]:
+    """``{name: {quarter: {p5: .., ..., p95: ..}}}`` from a :func:`_quantiles` table."""
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    for rec in df.to_dict("records"):
+        out.setdefault(str(rec[key]), {})[str(rec["quarter"])] = {
+            c: _num(rec[c]) for c in QUANTILE_COLS}
+    return out
+
+
 def _has_pyarrow() -> bool:
     import importlib.util
 
@@ -360,4 +471,5 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-__all__ = ["EXTERNAL", "PRICE_LEVELS", "MonteCarloResults", "PathSummary"]
+__all__ = ["EXTERNAL", "OPTIONAL_SERIES", "PRICE_LEVELS", "QUANTILE_COLS", "MonteCarloResults",
+           "PathSummary"]

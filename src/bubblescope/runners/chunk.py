@@ -8,6 +8,7 @@ same numbers whichever chunk or process computes them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,11 @@ Array = np.ndarray
 PRICE_SERIES = {"gpu_resale_default": ("gpu_resale", "default"),
                 "gpu_rental_price": ("gpu_rental_price", None)}
 
+#: Paths per engine call when the engine's per-quarter prices are needed: the engine keeps
+#: every per-path time series with ``keep_paths=True`` (about 0.6 MB a path), so a chunk
+#: runs it on blocks of this many paths and keeps only the prices (bounded memory).
+SERIES_BLOCK = 100
+
 
 @dataclass(frozen=True)
 class ChunkTask:
@@ -38,6 +44,10 @@ class ChunkTask:
     params: EngineParams | None
     structures: tuple[tuple[int, ...], ...]
     keep_paths: bool = False
+    #: debt indices whose per-quarter price (``Results.debt_price``) is kept per path
+    spv_bonds: tuple[int, ...] = ()
+    #: also run the chunk with ``fire_sale_feedback`` off on the same factor paths
+    compare_feedback: bool = False
 
 
 def run_chunk(task: ChunkTask) -> PathSummary:
@@ -45,8 +55,7 @@ def run_chunk(task: ChunkTask) -> PathSummary:
     c = task.compiled
     run = generate_run(task.scenario, paths=task.paths, quarters=c.n_quarters,
                        start=c.quarters[0], seed=task.seed, path_offset=task.offset)
-    res = engine_simulate(c, run.factors, horizon=c.quarters[-1], params=task.params,
-                          keep_paths=task.keep_paths, chunk_size=max(task.paths, 1))
+    res, bond_price, gpu_price = _engine(c, run.factors, task)
     N = c.n_entities
     by_pair = res.creditor_losses()                    # (P, N+1, N)
     credit = by_pair.sum(axis=2)                       # (P, N+1) borne by each creditor
@@ -68,11 +77,77 @@ def run_chunk(task: ChunkTask) -> PathSummary:
     for name, (attr, key) in PRICE_SERIES.items():
         arr: Any = getattr(run.factors, attr)
         prices[name] = np.array(arr[key] if key is not None else arr, dtype=float)
-    # TODO(part 2): SPV bond prices, engine-side GPU prices after fire-sale feedback and
-    # fire-sale amplification, once the engine's Results expose them.
+    extra: dict[str, Any] = {}
+    if task.compare_feedback:
+        off = dataclasses.replace(c, params=dataclasses.replace(c.params,
+                                                                fire_sale_feedback=False))
+        res_off, _, gpu_off = _engine(off, run.factors, task, keep_all=False)
+        amp = res.amplification(res_off)       # per path: creditor losses, defaults
+        extra = dict(gpu_price_without=gpu_off,
+                     loss_total=amp["loss"].to_numpy(dtype=float),
+                     loss_total_without=amp["loss_without"].to_numpy(dtype=float),
+                     defaults=amp["defaults"].to_numpy(dtype=np.int32),
+                     defaults_without=amp["defaults_without"].to_numpy(dtype=np.int32))
     return PathSummary(default_quarter=dq, credit_loss=credit, equity_loss=equity,
                        loss_caused=caused, structure_failure=fail, prices=prices,
-                       kept=[res] if task.keep_paths else [])
+                       kept=[res] if task.keep_paths else [], bond_price=bond_price,
+                       gpu_price=gpu_price, **extra)
+
+
+def _engine(c: Compiled, factors: Any, task: ChunkTask, keep_all: bool | None = None
+            ) -> tuple[Any, Array, Array]:
+    """Run the engine on a chunk's factor paths; also return, per path, the prices of the
+    SPV bonds ``(P, T, B)`` and of the GPUs per generation ``(P, T, G)`` (float32).
+
+    Per-quarter prices need the engine's ``keep_paths``; unless the caller wants every
+    series kept, the engine runs on blocks of :data:`SERIES_BLOCK` paths and only the
+    prices are kept. A path's numbers do not depend on the block it runs in.
+    """
+    keep = task.keep_paths if keep_all is None else keep_all
+    P = task.paths
+    if keep:
+        res = engine_simulate(c, factors, horizon=c.quarters[-1], params=task.params,
+                              keep_paths=True, chunk_size=max(P, 1))
+        return (res, _f32(res.debt_price[:, :, list(task.spv_bonds)]),  # type: ignore[index]
+                _f32(res.gpu_price))
+    blocks = [engine_simulate(c, factors.slice(slice(a, a + SERIES_BLOCK)),
+                              horizon=c.quarters[-1], params=task.params, keep_paths=True,
+                              chunk_size=SERIES_BLOCK)
+              for a in range(0, P, SERIES_BLOCK)]
+    bond = np.concatenate([_f32(b.debt_price[:, :, list(task.spv_bonds)])  # type: ignore[index]
+                           for b in blocks])
+    gpu = np.concatenate([_f32(b.gpu_price) for b in blocks])
+    res = _merge(c, blocks)
+    return res, bond, gpu
+
+
+def _f32(a: Any) -> Array:
+    return np.asarray(a, dtype=np.float32)
+
+
+def _merge(c: Compiled, blocks: list[Any]) -> Any:
+    """The engine results of consecutive path blocks as one, without per-path series."""
+    from ..engine.results import ENTITY_VARS, Results
+
+    if len(blocks) == 1:
+        r = blocks[0]
+    else:
+        total = sum(b.paths for b in blocks)
+
+        def cat(name: str) -> Array:
+            return np.concatenate([getattr(b, name) for b in blocks])
+
+        mean = {v: sum(b.entity_mean[v] * b.paths for b in blocks) / total
+                for v in ENTITY_VARS}
+        r = Results(compiled=c, paths=total, default_quarter=cat("default_quarter"),
+                    loss_debt=cat("loss_debt"), loss_trade=cat("loss_trade"),
+                    loss_external=cat("loss_external"), loss_stakes=cat("loss_stakes"),
+                    shortfall=cat("shortfall"), entity_mean=mean,
+                    initial_cash=cat("initial_cash"), exit_quarter=cat("exit_quarter"),
+                    guarantee_paid=cat("guarantee_paid"))
+    r.entity = r.debt = r.trade = r.external_in = r.external_out = None
+    r.debt_price = r.gpu_price = None
+    return r
 
 
 def structures_of(c: Compiled) -> dict[str, tuple[int, ...]]:
@@ -97,4 +172,12 @@ def structures_of(c: Compiled) -> dict[str, tuple[int, ...]]:
     return out
 
 
-__all__ = ["PRICE_SERIES", "ChunkTask", "run_chunk", "structures_of"]
+def spv_bonds_of(network: Any, c: Compiled) -> dict[str, int]:
+    """Bond id → debt index, for every bond issued by an entity of kind ``spv``."""
+    bonds = {k.id for k in network.contracts if getattr(k, "kind", None) == "bond"}
+    return {d: i for i, d in enumerate(c.debt_ids)
+            if d in bonds and str(c.kinds[int(c.debtor[i])]) == "spv"}
+
+
+__all__ = ["PRICE_SERIES", "SERIES_BLOCK", "ChunkTask", "run_chunk", "spv_bonds_of",
+           "structures_of"]

@@ -24,7 +24,7 @@ from ..model.network import Network
 from ..model.scenario import Scenario
 from ..results.montecarlo import MonteCarloResults, PathSummary
 from ..scenarios import generate_run
-from .chunk import ChunkTask, run_chunk, structures_of
+from .chunk import ChunkTask, run_chunk, spv_bonds_of, structures_of
 from .executors import Runner, make_runner
 
 #: Paths per chunk when none is given.
@@ -154,9 +154,12 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     network_name = network.name
     size = chunk_size or DEFAULT_CHUNK
     structures = structures_of(compiled)
+    bonds = spv_bonds_of(network, compiled)
+    compare = bool(getattr(params, "fire_sale_feedback", False))
     tasks = [ChunkTask(compiled=compiled, scenario=scenario, seed=seed, offset=a,
                        paths=min(size, paths - a), params=params,
-                       structures=tuple(structures.values()), keep_paths=keep_paths)
+                       structures=tuple(structures.values()), keep_paths=keep_paths,
+                       spv_bonds=tuple(bonds.values()), compare_feedback=compare)
              for a in range(0, paths, size)]
     with _progress(progress, label or f"{scenario.name}: {paths:,} paths", paths) as tick:
         parts = runner.map(run_chunk, tasks, on_done=lambda i: tick(tasks[i].paths))
@@ -165,12 +168,13 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     if scenario.shocks:
         notes.append("the scenario's shocks are not applied: the engine takes factor "
                      "paths only")
-    notes.append("gpu_resale_default and gpu_rental_price quantiles are the scenario's "
-                 "factor paths (no fire-sale feedback); SPV bond prices and fire-sale "
-                 "amplification are not reported yet")
+    notes.append("price_quantiles (gpu_resale_default, gpu_rental_price) are the "
+                 "scenario's factor paths; gpu_prices are the engine's"
+                 + (", after fire-sale feedback" if compare else
+                    " (fire-sale feedback off: the same as the resale path)"))
     meta = {"scenario": scenario.name, "network": network_name, "paths": paths,
             "seed": seed, "horizon": compiled.quarters[-1], "runner": runner.name,
-            "chunk_size": size, "chunks": len(tasks), "amplification": None,
+            "chunk_size": size, "chunks": len(tasks),
             "engine_switches": {k: getattr(params, k) for k in POLICY_SWITCHES.values()
                                 if hasattr(params, k)},
             "notes": notes}
@@ -178,7 +182,8 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
         data=data, entity_ids=list(compiled.entity_ids), entity_kinds=list(compiled.kinds),
         quarters=list(compiled.quarters),
         structures={k: [compiled.entity_ids[i] for i in v] for k, v in structures.items()},
-        reference_quarter=ref, meta=meta)
+        reference_quarter=ref, meta=meta, spv_bonds=list(bonds),
+        generations=list(compiled.generations))
 
 
 def _reference_quarter(scenario: Scenario, compiled: Compiled) -> int:
