@@ -281,6 +281,17 @@ class Compiled:
     #: DSCR covenant (D,), NaN without one; share of excess cash swept to prepay (D,)
     min_dscr: Array | None = None
     sweep: Array | None = None
+    #: equity tranches with an AI-demand milestone (M,): the trade obligation (stake) they
+    #: belong to, the first quarter they may be paid, the AI demand index they wait for,
+    #: the amount (USD bn) and whether it is scaled by the equity window (ceiling/announced)
+    ms_trade: Array = field(default_factory=lambda: np.zeros(0, int))
+    ms_first: Array = field(default_factory=lambda: np.zeros(0, int))
+    ms_level: Array = field(default_factory=lambda: np.zeros(0))
+    ms_amount: Array = field(default_factory=lambda: np.zeros(0))
+    ms_window: Array = field(default_factory=lambda: np.zeros(0, bool))
+    #: (T, N) share of each entity's declared power capacity that is available in each
+    #: quarter (1 for entities without power entries)
+    power_share: Array | None = None
 
     @property
     def n_entities(self) -> int:
@@ -484,6 +495,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
     stake_held0: list[float] = []
     stake_own: list[float] = []
     chip_by_year: dict[tuple[int, int], float] = {}
+    milestones: list[tuple[int, int, float, float, bool]] = []
 
     def spread_evenly(total: float, a: int, b: int) -> Array:
         """``total`` split evenly over quarters a..b (inclusive), kept within the horizon."""
@@ -577,8 +589,14 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
                         held += tr.amount
                         continue
                     t = max(qi(tr.date or c.start, 0), 0)
+                    scaled = c.amount_type.value == "ceiling" or tr.status.value == "announced"
+                    if tr.min_ai_demand is not None:
+                        if t < T:
+                            milestones.append((len(trade), t, tr.min_ai_demand, tr.amount,
+                                               scaled))
+                        continue
                     if t < T:
-                        if c.amount_type.value == "ceiling" or tr.status.value == "announced":
+                        if scaled:
                             var[t] += tr.amount
                         else:
                             fixed[t] += tr.amount
@@ -678,6 +696,18 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         ((e.cost_of_debt if e.cost_of_debt is not None else p.outside_debt_rate)
          + p.financial_margin) if e.kind in FINANCIAL_KINDS else 0.0
         for e in network.entities], dtype=float)
+    # share of declared power capacity available: each entry counts from the quarter of
+    # its `available_from` (from the start if absent); no entries (or no MW) -> 1
+    power_share = np.ones((T, N))
+    for i, e in enumerate(network.entities):
+        total = sum(pw.mw for pw in e.power)
+        if total <= 0:
+            continue
+        avail = np.zeros(T)
+        for pw in e.power:
+            a = max(qi(pw.available_from, 0), 0) if pw.available_from is not None else 0
+            avail[min(a, T):] += pw.mw
+        power_share[:, i] = avail / total
     premium = np.array([sum(pw.mw * pw.cost_premium for pw in e.power if pw.source == "onsite")
                         for e in network.entities], dtype=float)
     opex_q = (np.array([e.operating_costs for e in network.entities], dtype=float) / 4.0
@@ -788,4 +818,8 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         ltv_max=ltv_max, coll_gen=coll_gen, coll_value0=coll_value0, cure_quarters=cure_q,
         guar_debt=arr([r[0] for r in g_rows], int), guar_by=arr([r[1] for r in g_rows], int),
         guar_coverage=arr([r[2] for r in g_rows]), guar_cap=arr([r[3] for r in g_rows]),
-        min_dscr=min_dscr, sweep=sweep)
+        min_dscr=min_dscr, sweep=sweep,
+        ms_trade=arr([m[0] for m in milestones], int),
+        ms_first=arr([m[1] for m in milestones], int),
+        ms_level=arr([m[2] for m in milestones]), ms_amount=arr([m[3] for m in milestones]),
+        ms_window=arr([m[4] for m in milestones], bool), power_share=power_share)

@@ -217,6 +217,18 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     def up(j: int) -> bool:
         return j == EXT or alive[j]
 
+    # milestone tranches: paid in the first quarter from their date with demand at level
+    ms_due: dict[tuple[int, int], float] = {}
+    for m in range(len(c.ms_trade)):
+        for tm in range(int(c.ms_first[m]), T):
+            if f.ai_demand[p, tm] >= c.ms_level[m]:
+                amt = float(c.ms_amount[m])
+                if c.ms_window[m]:
+                    amt *= float(f.equity_window[p, tm])
+                key = (tm, int(c.ms_trade[m]))
+                ms_due[key] = ms_due.get(key, 0.0) + amt
+                break
+
     for t in range(T):
         # schedules
         rate = [float(f.base_rate[p, t]) + c.rate[d] if c.floating[d] else float(c.rate[d])
@@ -235,7 +247,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 v *= f.equity_window[p, t]
             else:
                 v = 0.0
-            due[k] = fx + v
+            due[k] = fx + v + ms_due.get((t, k), 0.0)
             if exit_q[k] < t:
                 due[k] = 0.0
             elif exit_q[k] == t:
@@ -255,6 +267,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 fac = f.gpu_rental_price[p, t] * min(dem, 1.0)
             if c.powered[i]:
                 fac *= f.power_availability[p, t]
+            if c.power_share is not None:
+                fac *= c.power_share[t, i]
             share = c.ai_share[i]
             mrev[i] = c.market_revenue_q[i] * ((1.0 - share) + share * fac) + (
                 cash[i] * max(float(f.base_rate[p, t]), 0.0) + other[i] * c.asset_yield[i]) / 4.0

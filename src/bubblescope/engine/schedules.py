@@ -91,12 +91,24 @@ def delayed_chip_schedule(c: Compiled, f: FactorPaths) -> Array:
 def trade_due(c: Compiled, f: FactorPaths, t: int, chips: Array) -> Array:
     """Amounts due on trade obligations in quarter ``t`` (before any party's default),
     shape (paths, K): fixed part plus the variable part × its factor; chips from the
-    delayed schedule."""
+    delayed schedule; equity tranches with a milestone in the first quarter at or after
+    their date in which AI demand reaches their level (× equity window if ceiling or
+    announced)."""
     fixed = np.where(c.trade_kind[None, :] == CHIP, chips[:, t, :], c.fixed[t][None, :])
     factor = np.where(c.var_factor[None, :] == VAR_DEMAND, f.ai_demand[:, t:t + 1],
                       np.where(c.var_factor[None, :] == VAR_WINDOW,
                                f.equity_window[:, t:t + 1], 0.0))
-    return fixed + c.variable[t][None, :] * factor
+    due = fixed + c.variable[t][None, :] * factor
+    for m in range(len(c.ms_trade)):
+        a = int(c.ms_first[m])
+        if t < a:
+            continue
+        hit = f.ai_demand[:, t] >= c.ms_level[m]
+        if t > a:
+            hit &= f.ai_demand[:, a:t].max(axis=1) < c.ms_level[m]
+        amount = c.ms_amount[m] * (f.equity_window[:, t] if c.ms_window[m] else 1.0)
+        due[:, c.ms_trade[m]] += np.where(hit, amount, 0.0)
+    return due
 
 
 def lease_exits(c: Compiled, f: FactorPaths) -> Array:

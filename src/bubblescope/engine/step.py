@@ -418,17 +418,25 @@ def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> d
     w = dict(pay_service=a["service"], pay_draw=a["draws"], pay_trade=a["tdue"],
              pay_opex=a["opex"], pay_other=np.zeros((P, N)), residual=np.zeros((P, N)))
     claims: tuple = ()
+    # a path that has settled keeps its answer while others iterate, so each path's
+    # numbers do not depend on the batch it runs in
+    done = np.zeros(P, bool)
     for iterations in range(1, p.max_iterations + 1):
         received = _received(lay, w, nd)[:, :N]
         new_nd = nd | a["forced"] | ((a["cash"] + received + a["raised"] + a["mrev"]
                                       - a["full_out"] < -p.tolerance) & a["alive"])
+        new_nd = np.where(done[:, None], nd, new_nd)
         # waterfall of every defaulter on its current receipts
         claims = _claims(c, lay, t, a, new_nd)
         new = _waterfall(c, lay, a, new_nd, _estate(a, received, alpha, beta), claims, alpha)
-        change = max(
-            float(np.max(np.abs(new[k] - w[k]), initial=0.0))
-            for k in ("pay_service", "pay_trade", "pay_draw", "residual"))
-        stable = bool((new_nd == nd).all()) and change < p.tolerance * 1e-3
+        new = {k: np.where(done.reshape((P,) + (1,) * (v.ndim - 1)), w[k], v)
+               if k in w else v for k, v in new.items()}
+        change = np.zeros(P)
+        for k in ("pay_service", "pay_trade", "pay_draw", "residual"):
+            if new[k].size:
+                change = np.maximum(change, np.abs(new[k] - w[k]).reshape(P, -1).max(axis=1))
+        done = done | (((new_nd == nd).all(axis=1)) & (change < p.tolerance * 1e-3))
+        stable = bool(done.all())
         w, nd = new, new_nd
         if stable or (p.clearing != "loop" and iterations >= EXACT_SWEEPS):
             if p.clearing != "loop":
@@ -800,8 +808,12 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                               ("pay_other", pay_other), ("residual", residual),
                               ("claim_debt", claim_debt), ("claim_trade", claim_trade)):
                 arr[rows] = out[name]
-            received = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
-                        + lay.to_payee(pay_trade) + owners_share(lay, residual, nd))
+            # recomputed only on the rows resolved, so a path's numbers do not depend on
+            # the other paths of its batch
+            received = received0.copy()
+            received[rows] = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
+                              + lay.to_payee(pay_trade)
+                              + owners_share(lay, residual, nd))[rows]
         if not p.fire_sale_feedback or np.array_equal(nd, sold_by):
             break
         sold_by = nd.copy()

@@ -76,6 +76,13 @@ class Tranche(Strict):
     amount: float = usd("Amount of this tranche.")
     date: Date | None = when("Expected date of the tranche.")
     condition: str | None = text("What must hold before it is paid (e.g. '1 GW deployed').")
+    min_ai_demand: float | None = Field(
+        None, ge=0, allow_inf_nan=False,
+        description="Structured milestone: the tranche is paid in the first quarter at or "
+                    "after its date in which the AI demand index (1 = plan) is at least this "
+                    "level, a proxy for capacity deployed; never paid if it never gets there. "
+                    "Empty: paid on its date.",
+        json_schema_extra={"unit": "index"})
     status: Status = Field(Status.announced, description="Status of this tranche.",
                            json_schema_extra={"unit": "status"})
 
