@@ -104,42 +104,52 @@ def test_milestones_differ_by_path_and_match_the_reference() -> None:
 
 def power_net(power: list[dict]) -> object:
     return make_network(
-        [{"id": "cloud", "kind": "neocloud", "revenue": 40.0, "ai_revenue_share": 1.0,
+        [{"id": "lab", "kind": "ai_lab", "revenue": 40.0, "ai_revenue_share": 1.0,
           "power": power}], [])
 
 
-def test_revenue_counts_only_the_capacity_with_power() -> None:
-    # 100 MW grid from 2027Q1 (quarter 5) + 100 MW on-site now: half the AI market revenue
-    # (40 / 4 = 10 a quarter at factors 1) before 2027Q1, all of it after
+def test_growth_waits_for_powered_capacity() -> None:
+    # 100 MW on-site now + 100 MW grid from 2027Q1 (quarter 5): capacity ratio 1 then 2.
+    # AI market revenue is 40 / 4 = 10 a quarter at demand 1. At demand 2 it can only
+    # double once the grid capacity has power: 10 for five quarters, then 20.
     net = power_net([{"source": "grid", "mw": 100.0, "available_from": "2027-01-01"},
                      {"source": "onsite", "mw": 100.0}])
     c = compile_network(net, horizon=HORIZON)
-    assert c.power_share is not None
-    np.testing.assert_allclose(c.power_share[:, 0], [0.5] * 5 + [1.0] * 7)
-    f = FactorPaths.flat(1, 12, base_rate=0.0)
-    res = simulate(net, f, horizon=HORIZON)
-    rev = res.entity["revenue"][0, :, 0]
-    np.testing.assert_allclose(rev, [5.0] * 5 + [10.0] * 7, atol=1e-12)
-    # alongside the scenario's power availability factor
-    half = FactorPaths.flat(1, 12, base_rate=0.0, power_availability=0.5)
+    assert c.capacity_ratio is not None
+    np.testing.assert_allclose(c.capacity_ratio[:, 0], [1.0] * 5 + [2.0] * 7)
+    double = FactorPaths.flat(1, 12, base_rate=0.0, ai_demand=2.0)
+    res = simulate(net, double, horizon=HORIZON)
+    np.testing.assert_allclose(res.entity["revenue"][0, :, 0], [10.0] * 5 + [20.0] * 7,
+                               atol=1e-12)
+    # capacity still to come does not cut what today's capacity earns
+    res1 = simulate(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon=HORIZON)
+    np.testing.assert_allclose(res1.entity["revenue"][0, :, 0], [10.0] * 12, atol=1e-12)
+    # the scenario's power availability still applies on top: 5 then 10
+    half = FactorPaths.flat(1, 12, base_rate=0.0, ai_demand=2.0, power_availability=0.5)
     res2 = simulate(net, half, horizon=HORIZON)
-    np.testing.assert_allclose(res2.entity["revenue"][0, :, 0], [2.5] * 5 + [5.0] * 7,
+    np.testing.assert_allclose(res2.entity["revenue"][0, :, 0], [5.0] * 5 + [10.0] * 7,
                                atol=1e-12)
     ref = simulate_reference(net, half, horizon=HORIZON)
     np.testing.assert_allclose(ref["revenue"], res2.entity["revenue"], atol=1e-12)
 
 
-def test_power_share_rules() -> None:
-    # no entries -> 1; on-site with a future date counts from it; a date before the
-    # as-of quarter counts from the start; only the AI-exposed share is scaled
-    assert np.all(compile_network(power_net([]), horizon=HORIZON).power_share == 1.0)
+def test_capacity_ratio_rules() -> None:
+    double = FactorPaths.flat(1, 12, base_rate=0.0, ai_demand=2.0)
+    # no entries: no cap, so demand 2 doubles revenue at once
+    res = simulate(power_net([]), double, horizon=HORIZON)
+    np.testing.assert_allclose(res.entity["revenue"][0, :, 0], [20.0] * 12, atol=1e-12)
+    # only future capacity declared: nothing powered at the as-of date, no cap either
+    future = power_net([{"source": "grid", "mw": 50.0, "available_from": "2027-01-01"}])
+    assert np.all(np.isinf(compile_network(future, horizon=HORIZON).capacity_ratio))
+    # a date before the as-of quarter counts from the start; on-site from its own date
     net = power_net([{"source": "onsite", "mw": 30.0, "available_from": "2026-07-01"},
                      {"source": "grid", "mw": 10.0, "available_from": "2024-01-01"}])
     c = compile_network(net, horizon=HORIZON)
-    np.testing.assert_allclose(c.power_share[:, 0], [0.25] * 3 + [1.0] * 9)
-    net = make_network(
-        [{"id": "cloud", "kind": "neocloud", "revenue": 40.0, "ai_revenue_share": 0.5,
-          "power": [{"source": "grid", "mw": 1.0, "available_from": "2026-04-01"}]}], [])
-    res = simulate(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon=HORIZON)
-    np.testing.assert_allclose(res.entity["revenue"][0, :3, 0], [5.0, 5.0, 10.0],
+    np.testing.assert_allclose(c.capacity_ratio[:, 0], [1.0] * 3 + [4.0] * 9)
+    # only the AI-exposed share grows: share 0.5 of 10 a quarter -> 5 + 5 × min(2, ratio)
+    half_ai = make_network(
+        [{"id": "lab", "kind": "ai_lab", "revenue": 40.0, "ai_revenue_share": 0.5,
+          "power": [{"source": "grid", "mw": 1.0}]}], [])
+    res = simulate(half_ai, double, horizon=HORIZON)
+    np.testing.assert_allclose(res.entity["revenue"][0, :3, 0], [10.0, 10.0, 10.0],
                                atol=1e-12)

@@ -291,7 +291,7 @@ class Compiled:
     ms_window: Array = field(default_factory=lambda: np.zeros(0, bool))
     #: (T, N) share of each entity's declared power capacity that is available in each
     #: quarter (1 for entities without power entries)
-    power_share: Array | None = None
+    capacity_ratio: Array | None = None
 
     @property
     def n_entities(self) -> int:
@@ -696,18 +696,18 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         ((e.cost_of_debt if e.cost_of_debt is not None else p.outside_debt_rate)
          + p.financial_margin) if e.kind in FINANCIAL_KINDS else 0.0
         for e in network.entities], dtype=float)
-    # share of declared power capacity available: each entry counts from the quarter of
-    # its `available_from` (from the start if absent); no entries (or no MW) -> 1
-    power_share = np.ones((T, N))
+    # powered capacity relative to the as-of quarter: each entry counts from the quarter of
+    # its `available_from` (from the start if absent). The as-of revenue is earned on the
+    # capacity powered then, so AI-driven growth can only go as far as capacity grows;
+    # an entity with no capacity declared as powered at the as-of date is not capped.
+    capacity_ratio = np.full((T, N), np.inf)
     for i, e in enumerate(network.entities):
-        total = sum(pw.mw for pw in e.power)
-        if total <= 0:
-            continue
         avail = np.zeros(T)
         for pw in e.power:
             a = max(qi(pw.available_from, 0), 0) if pw.available_from is not None else 0
             avail[min(a, T):] += pw.mw
-        power_share[:, i] = avail / total
+        if T and avail[0] > 0:
+            capacity_ratio[:, i] = avail / avail[0]
     premium = np.array([sum(pw.mw * pw.cost_premium for pw in e.power if pw.source == "onsite")
                         for e in network.entities], dtype=float)
     opex_q = (np.array([e.operating_costs for e in network.entities], dtype=float) / 4.0
@@ -822,4 +822,4 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         ms_trade=arr([m[0] for m in milestones], int),
         ms_first=arr([m[1] for m in milestones], int),
         ms_level=arr([m[2] for m in milestones]), ms_amount=arr([m[3] for m in milestones]),
-        ms_window=arr([m[4] for m in milestones], bool), power_share=power_share)
+        ms_window=arr([m[4] for m in milestones], bool), capacity_ratio=capacity_ratio)

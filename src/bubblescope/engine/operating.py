@@ -7,10 +7,11 @@ contracts in the network pay it. Market revenue is therefore only the rest,
 (``Entity.ai_revenue_share``, defaults by kind) moves: ``market × ((1 − s) + s × factor ×
 power)``, where the factor is GPU rental price × utilisation (AI demand capped at 1) for
 neoclouds and cloud providers and AI demand for everyone else, and capacity without power
-earns nothing: power availability (scenario factor, for the kinds that run data centres)
-× the entity's own share of declared power capacity available in the quarter
-(``power_share``: grid and on-site entries count from their ``available_from`` quarter, or
-from the start without one; 1 for an entity with no power entries).
+earns nothing: the factor is capped at the entity's powered capacity relative to the as-of
+quarter (``capacity_ratio``: grid and on-site entries count from their ``available_from``
+quarter, or from the start without one; no cap for an entity with no capacity powered at
+the as-of date), so demand above plan turns into revenue only as new capacity gets power;
+then × power availability (scenario factor, for the kinds that run data centres).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def market_revenue(c: Compiled, f: FactorPaths, t: int) -> Array:
     drv = c.market_driver[None, :]
     factor = np.where(drv == MARKET_DEMAND, demand,
                       np.where(drv == MARKET_RENTAL, rental, 1.0))
+    if c.capacity_ratio is not None:
+        factor = np.minimum(factor, c.capacity_ratio[t][None, :])
     power = np.where(c.powered[None, :], f.power_availability[:, t:t + 1], 1.0)
-    if c.power_share is not None:
-        power = power * c.power_share[t][None, :]
     share = c.ai_share[None, :]
     return c.market_revenue_q[None, :] * ((1.0 - share) + share * factor * power)
 

@@ -265,10 +265,10 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 fac = dem
             elif c.market_driver[i] == MARKET_RENTAL:
                 fac = f.gpu_rental_price[p, t] * min(dem, 1.0)
+            if c.capacity_ratio is not None:
+                fac = min(fac, float(c.capacity_ratio[t, i]))
             if c.powered[i]:
                 fac *= f.power_availability[p, t]
-            if c.power_share is not None:
-                fac *= c.power_share[t, i]
             share = c.ai_share[i]
             mrev[i] = c.market_revenue_q[i] * ((1.0 - share) + share * fac) + (
                 cash[i] * max(float(f.base_rate[p, t]), 0.0) + other[i] * c.asset_yield[i]) / 4.0
