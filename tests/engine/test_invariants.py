@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from engine_nets import assert_matches_reference
 from hypothesis import given, settings
 
 from bubblescope.engine import Results, simulate, simulate_reference
@@ -88,15 +89,7 @@ def test_invariants_and_reference_agree(net, factors) -> None:  # type: ignore[n
     res = simulate(net, factors, horizon=HORIZON, chunk_size=2)
     check_all(res)
     ref = simulate_reference(net, factors, horizon=HORIZON)
-    assert res.entity is not None and res.debt is not None and res.trade is not None
-    for var in ("cash", "revenue", "costs", "capex", "debt", "book_equity", "alive"):
-        np.testing.assert_allclose(res.entity[var], ref[var], atol=1e-9, rtol=0, err_msg=var)
-    np.testing.assert_allclose(res.debt["paid"], ref["debt_paid"], atol=1e-9, rtol=0)
-    np.testing.assert_allclose(res.trade["paid"], ref["trade_paid"], atol=1e-9, rtol=0)
-    np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
-    for var in ("loss_debt", "loss_trade", "loss_external", "shortfall"):
-        np.testing.assert_allclose(getattr(res, var), ref[var], atol=1e-9, rtol=0,
-                                   err_msg=var)
+    assert_matches_reference(res, ref)
 
 
 @settings(max_examples=30)

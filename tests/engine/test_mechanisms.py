@@ -4,29 +4,18 @@ reference loop, independence of the entity order, and part 1 back when switched 
 from __future__ import annotations
 
 import numpy as np
+from engine_nets import assert_matches_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_invariants import HORIZON, check_all
 
-from bubblescope.engine import EngineParams, Results, simulate, simulate_reference
+from bubblescope.engine import EngineParams, simulate, simulate_reference
 from bubblescope.model.network import Network
 from bubblescope.testing.engine_strategies import (
     engine_networks,
     factor_paths,
     mechanism_params,
 )
-
-
-def assert_matches_reference(res: Results, ref: dict) -> None:
-    assert res.entity is not None and res.debt is not None and res.trade is not None
-    for var in ("cash", "revenue", "costs", "capex", "debt", "book_equity", "alive"):
-        np.testing.assert_allclose(res.entity[var], ref[var], atol=1e-9, rtol=0, err_msg=var)
-    np.testing.assert_allclose(res.debt["paid"], ref["debt_paid"], atol=1e-9, rtol=0)
-    np.testing.assert_allclose(res.trade["paid"], ref["trade_paid"], atol=1e-9, rtol=0)
-    np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
-    for var in ("loss_debt", "loss_trade", "loss_external", "shortfall"):
-        np.testing.assert_allclose(getattr(res, var), ref[var], atol=1e-9, rtol=0,
-                                   err_msg=var)
 
 
 @settings(max_examples=40, deadline=None)
