@@ -289,8 +289,8 @@ class Compiled:
     ms_level: Array = field(default_factory=lambda: np.zeros(0))
     ms_amount: Array = field(default_factory=lambda: np.zeros(0))
     ms_window: Array = field(default_factory=lambda: np.zeros(0, bool))
-    #: (T, N) share of each entity's declared power capacity that is available in each
-    #: quarter (1 for entities without power entries)
+    #: (T, N) each entity's powered capacity relative to the as-of quarter; caps the AI
+    #: factor of its market revenue (inf: no capacity powered at the as-of date, no cap)
     capacity_ratio: Array | None = None
 
     @property
