@@ -17,8 +17,9 @@ from .io.save import save_network
 from .model.entity import Entity, EntityKind
 from .model.network import Network
 from .runners.montecarlo import simulate
+from .runs.load import load_results
 
 __version__ = "0.1.0"
 
 __all__ = ["Entity", "EntityKind", "InputError", "Network", "__version__", "load_network",
-           "save_network", "simulate"]
+           "load_results", "save_network", "simulate"]
