@@ -89,8 +89,9 @@ def test_validate_bundled_strict(cli):
     assert "valid" in result.out
 
 
-def test_run_summarises(cli):
-    result = cli("run")
+def test_run_summarises(cli, tmp_path):
+    result = cli("run", "--scenarios", "slow", "--paths", "10", "--horizon", "2026Q4",
+                 "--runner", "serial", "--no-report", "--out", tmp_path)
     assert result.code == 0, result.err
     assert "ai-2025" in result.out
 

@@ -126,3 +126,37 @@ def test_write_refuses_existing_folder(tmp_path) -> None:
     with pytest.raises(FileExistsError):
         mc.write(tmp_path / "out")
     assert [p.name for p in tmp_path.iterdir()] == ["out"]   # nothing half-written left
+
+
+def test_entity_quarters_and_contracts_by_hand() -> None:
+    mc = _hand_results()
+    T, N = len(mc.quarters), 3
+    mc.data.entity_sum = {v: np.full((T, N), 2.0) for v in ("cash", "revenue", "debt",
+                                                           "market_equity")}
+    mc.data.contract_loss = np.array([[1.0, 0.0], [0.0, 0.0], [3.0, 0.0], [0.0, 0.0]])
+    eq = mc.entity_quarters().set_index(["entity", "quarter"])
+    assert eq.loc[("a", "2026Q1"), "default_share"] == 0.25       # path 3 by quarter 1
+    assert eq.loc[("a", "2026Q2"), "default_share"] == 0.5
+    assert eq.loc[("c", "2027Q3"), "cash_mean"] == 0.5            # 2.0 / 4 paths
+    df = mc.contracts()
+    assert list(df.loss_probability) == [0.5, 0.0]
+    assert list(df.expected_loss) == [1.0, 0.0]
+    assert list(df.loss_p95) == [3.0, 0.0]
+
+
+def test_concat_adds_entity_sums() -> None:
+    mc = _hand_results()
+    d = mc.data
+    parts = []
+    for a, b in ((0, 1), (1, 4)):
+        parts.append(PathSummary(default_quarter=d.default_quarter[a:b],
+                                 credit_loss=d.credit_loss[a:b],
+                                 equity_loss=d.equity_loss[a:b], loss_caused=d.loss_caused[a:b],
+                                 structure_failure=d.structure_failure[a:b],
+                                 prices={"p": d.prices["p"][a:b]},
+                                 contract_loss=np.full((b - a, 2), float(a)),
+                                 entity_sum={"cash": np.full((2, 3), float(b - a))}))
+    merged = PathSummary.concat(parts)
+    assert merged.entity_sum is not None
+    assert np.array_equal(merged.entity_sum["cash"], np.full((2, 3), 4.0))
+    assert np.array_equal(merged.contract_loss[:, 0], [0.0, 1.0, 1.0, 1.0])

@@ -280,3 +280,40 @@ def test_feedback_off_reports_no_amplification(net) -> None:
     g = mc.generations.index("default")
     assert np.allclose(mc.data.gpu_price[:, :, g], mc.data.prices["gpu_resale_default"],
                        rtol=1e-6)
+
+
+def test_entity_sums_and_contract_losses_across_chunkings(net) -> None:
+    """Per-contract losses are per-path arrays (bit for bit, via OPTIONAL_SERIES); the
+    entity × quarter sums are added chunk by chunk, so they agree to float rounding."""
+    a = simulate(net, "slow", paths=30, seed=3, horizon=HORIZON, chunk_size=4,
+                 progress=False)
+    b = simulate(net, "slow", paths=30, seed=3, horizon=HORIZON, chunk_size=30,
+                 progress=False)
+    assert np.array_equal(a.data.contract_loss, b.data.contract_loss)
+    assert a.data.entity_sum is not None and b.data.entity_sum is not None
+    for v, arr in a.data.entity_sum.items():
+        np.testing.assert_allclose(arr, b.data.entity_sum[v], rtol=1e-12, atol=1e-9)
+    eq = a.entity_quarters()
+    assert len(eq) == len(a.quarters) * len(a.entity_ids)
+    last = eq[eq.quarter == a.quarters[-1]].set_index("entity")["default_share"]
+    np.testing.assert_allclose(last.to_numpy(), a.default_probability()
+                               ["default_probability"].to_numpy(), rtol=0, atol=1e-15)
+
+
+def test_contract_losses_add_up_to_creditor_losses(net) -> None:
+    """Σ over contracts of the creditors' loss = Σ of the debt and trade losses the engine
+    spreads over creditors (per path)."""
+    from bubblescope.runners.chunk import contracts_of
+
+    mc = simulate(net, "refuted", paths=12, seed=2, horizon=HORIZON, progress=False)
+    c = compile_network(net, HORIZON)
+    mc.contract_info = contracts_of(net, c)
+    assert mc.data.contract_loss.shape == (12, c.n_debt + c.n_trade)
+    df = mc.contracts()
+    assert list(df.contract) == [*c.debt_ids, *c.trade_ids]
+    assert df.expected_loss.sum() > 0
+    j = int(np.argmax(mc.data.contract_loss.mean(axis=0)))
+    assert df.expected_loss.iloc[j] == pytest.approx(mc.data.contract_loss[:, j].mean(),
+                                                     rel=1e-12)
+    assert ((df.loss_probability >= 0) & (df.loss_probability <= 1)).all()
+    assert (df.loss_p95 <= mc.data.contract_loss.max(axis=0) + 1e-12).all()

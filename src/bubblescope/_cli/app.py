@@ -14,6 +14,7 @@ from . import (
     analytics_cmds,
     data_cmds,
     network_cmds,
+    run_cmds,
     scenario_cmds,
     simulate_cmds,
     thermometer_cmds,
@@ -26,7 +27,10 @@ app.add_typer(scenario_cmds.scenario_app, name="scenario")
 app.command("validate")(network_cmds.validate)
 app.command("schema")(network_cmds.schema)
 app.command("facts")(network_cmds.facts)
-app.command("run")(network_cmds.run)
+app.command("run")(run_cmds.run)
+app.command("report")(run_cmds.report)
+app.add_typer(run_cmds.runs_app, name="runs")
+app.command("query")(run_cmds.query)
 app.command("analyze")(analytics_cmds.analyze)
 app.command("hurdle")(analytics_cmds.hurdle)
 app.command("simulate")(simulate_cmds.simulate)

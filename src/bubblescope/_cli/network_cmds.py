@@ -1,14 +1,12 @@
-"""validate, schema, facts and run."""
+"""validate, schema and facts."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..analytics.summary import summarise
 from ..io.errors import InputError, InputIssue
 from ..io.facts import load_facts
 from ..io.load import load_network, read_network
@@ -18,7 +16,6 @@ from ..model.fields_table import field_rows, fields_markdown
 from ..model.network import Network
 from ..model.provenance import fact_usage
 from .render import console, err_console, table
-from .summary_view import print_summary
 
 
 def validate(
@@ -89,14 +86,3 @@ def facts(
     console.print(table(f"{'Unused facts' if unused else 'Facts'} ({len(rows)})",
                         ["id", "section", "fact", "", "used by"], rows))
 
-
-def run(
-    network: Annotated[str, typer.Option(help="Bundled name or path.")] = "ai-2025",
-    out: Annotated[Path | None, typer.Option(help="Reserved for the run folder.")] = None,
-) -> None:
-    """The main job: validate the network and summarise it (grows into the full stress run)."""
-    loaded = read_network(network)
-    net = loaded.network
-    console.print(f"[bold]{net.name}[/] as of {net.as_of}: valid "
-                  f"({len(loaded.warnings)} warnings)")
-    print_summary(summarise(net))

@@ -39,7 +39,12 @@ EXTERNAL = "external"
 QUANTILE_COLS = tuple(f"p{int(round(x * 100))}" for x in PRICE_LEVELS)
 #: Optional per-path arrays of a PathSummary, merged like the others when present.
 OPTIONAL_SERIES = ("bond_price", "gpu_price", "gpu_price_without", "loss_total",
-                   "loss_total_without", "defaults", "defaults_without")
+                   "loss_total_without", "defaults", "defaults_without", "contract_loss")
+#: Engine variables (``Results.entity_mean``) summed over paths per quarter and entity.
+ENTITY_SUM_VARS = ("cash", "revenue", "debt", "market_equity")
+#: Columns of :meth:`MonteCarloResults.contracts` (and of ``contract_info``'s first five).
+CONTRACT_COLS = ("contract", "kind", "debtor", "creditor", "amount", "loss_probability",
+                 "expected_loss", "loss_p95")
 
 
 @dataclass
@@ -65,6 +70,12 @@ class PathSummary:
         ``fire_sale_feedback`` off (None unless the scenario turns it on); ``loss_total``
         and ``defaults`` are the run's own per-path totals (creditor losses, USD bn, and
         number of defaulters, as in ``Results.amplification``).
+    contract_loss : (P, D+K) USD bn lost by the creditors of each debt instrument
+        (``Results.loss_debt``) then each trade obligation (``Results.loss_trade``), in the
+        engine's order (``Compiled.debt_ids + Compiled.trade_ids``).
+    entity_sum : variable → (T, N) sum over the block's paths of that engine variable per
+        quarter and entity (:data:`ENTITY_SUM_VARS`); merged by adding, so the means
+        (sum / paths) agree across chunkings up to float rounding (not bit for bit).
     """
 
     default_quarter: Array
@@ -81,6 +92,8 @@ class PathSummary:
     loss_total_without: Array | None = None
     defaults: Array | None = None
     defaults_without: Array | None = None
+    contract_loss: Array | None = None
+    entity_sum: dict[str, Array] | None = None
 
     @property
     def paths(self) -> int:
@@ -105,6 +118,7 @@ class PathSummary:
                    prices={k: np.concatenate([p.prices[k] for p in parts])
                            for k in parts[0].prices},
                    kept=[r for p in parts for r in p.kept],
+                   entity_sum=_add_sums([p.entity_sum for p in parts]),
                    **{k: opt(k) for k in OPTIONAL_SERIES})
 
 
@@ -135,6 +149,9 @@ class MonteCarloResults:
     spv_bonds: list[str] = field(default_factory=list)
     #: GPU generations in ``data.gpu_price`` (its last axis)
     generations: list[str] = field(default_factory=list)
+    #: one row per column of ``data.contract_loss``: contract, kind, debtor, creditor,
+    #: amount (see :func:`bubblescope.runners.chunk.contracts_of`); None if unknown
+    contract_info: pd.DataFrame | None = None
 
     # ------------------------------------------------------------ basics
     @property
@@ -198,6 +215,46 @@ class MonteCarloResults:
         df.insert(0, "kind", self.entity_kinds)
         df["median_default_quarter"] = self.median_default_quarter()
         df["expected_loss_to_creditors"] = self.data.loss_caused.mean(axis=0)
+        return df
+
+    def entity_quarters(self) -> pd.DataFrame:
+        """Per entity and quarter (long): the share of paths on which it has defaulted by
+        the end of the quarter, and the mean over paths of cash, revenue, debt and market
+        equity (USD bn; ``<var>_mean``, NaN when the run kept no sums)."""
+        dq = self.data.default_quarter
+        T, N = len(self.quarters), len(self.entity_ids)
+        d = dq[None, :, :]
+        t = np.arange(T)[:, None, None]
+        share = ((d >= 0) & (d <= t)).mean(axis=1)                       # (T, N)
+        out = {"entity": np.tile(self.entity_ids, T),
+               "quarter": np.repeat(self.quarters, N),
+               "default_share": share.reshape(-1)}
+        sums = self.data.entity_sum or {}
+        for v in ENTITY_SUM_VARS:
+            arr = sums.get(v)
+            out[f"{v}_mean"] = (arr[:T].reshape(-1) / self.paths if arr is not None
+                                else np.full(T * N, np.nan))
+        return pd.DataFrame(out)
+
+    def contracts(self) -> pd.DataFrame:
+        """Per contract (debt instruments, then trade obligations): what its creditors
+        lose — ``loss_probability`` (share of paths with any loss), ``expected_loss``
+        (mean, USD bn) and ``loss_p95`` (95% empirical quantile) — beside the contract's
+        kind, debtor, creditor and amount from ``contract_info``. Empty when the run kept
+        no per-contract losses."""
+        loss = self.data.contract_loss
+        if loss is None:
+            return pd.DataFrame(columns=list(CONTRACT_COLS))
+        info = self.contract_info
+        if info is None or len(info) != loss.shape[1]:
+            info = pd.DataFrame({"contract": [str(i) for i in range(loss.shape[1])],
+                                 "kind": None, "debtor": None, "creditor": None,
+                                 "amount": np.nan})
+        df = info[list(CONTRACT_COLS[:5])].reset_index(drop=True).copy()
+        df["loss_probability"] = (loss > 0).mean(axis=0)
+        df["expected_loss"] = loss.mean(axis=0)
+        df["loss_p95"] = (np.quantile(loss, 0.95, axis=0, method="inverted_cdf")
+                          if loss.shape[0] else np.nan)
         return df
 
     # ------------------------------------------------------------ holders
@@ -424,6 +481,20 @@ class MonteCarloResults:
         return sorted(target.iterdir())
 
 
+def _add_sums(sums: list[dict[str, Array] | None]) -> dict[str, Array] | None:
+    """Add per-block sums in block order (None when any block has none)."""
+    if not sums or any(x is None for x in sums):
+        return None
+    first = sums[0]
+    assert first is not None
+    out = {k: np.array(v, dtype=np.float64, copy=True) for k, v in first.items()}
+    for other in sums[1:]:
+        assert other is not None
+        for k in out:
+            out[k] = out[k] + other[k]
+    return out
+
+
 def _quantiles(arr: Array | None, names: list[str], key: str, quarters: list[str]
                ) -> pd.DataFrame:
     """Long table ``key, quarter, p5..p95``: quantiles over paths (axis 0) of a
@@ -471,5 +542,5 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-__all__ = ["EXTERNAL", "OPTIONAL_SERIES", "PRICE_LEVELS", "QUANTILE_COLS", "MonteCarloResults",
-           "PathSummary"]
+__all__ = ["CONTRACT_COLS", "ENTITY_SUM_VARS", "EXTERNAL", "OPTIONAL_SERIES", "PRICE_LEVELS",
+           "QUANTILE_COLS", "MonteCarloResults", "PathSummary"]

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.compile import COMPUTE, RENT, Compiled, EngineParams
+from ..engine.compile import COMPUTE, RENT, TRADE_KIND_NAMES, Compiled, EngineParams
 from ..engine.simulate import simulate as engine_simulate
 from ..model.scenario import Scenario
-from ..results.montecarlo import PathSummary
+from ..results.montecarlo import ENTITY_SUM_VARS, PathSummary
 from ..scenarios import generate_run
 
 Array = np.ndarray
@@ -88,10 +88,16 @@ def run_chunk(task: ChunkTask) -> PathSummary:
                      loss_total_without=amp["loss_without"].to_numpy(dtype=float),
                      defaults=amp["defaults"].to_numpy(dtype=np.int32),
                      defaults_without=amp["defaults_without"].to_numpy(dtype=np.int32))
+    contract_loss = np.concatenate(
+        [np.asarray(res.loss_debt, dtype=float).reshape(task.paths, -1),
+         np.asarray(res.loss_trade, dtype=float).reshape(task.paths, -1)], axis=1)
+    sums = {v: np.asarray(res.entity_mean[v], dtype=float) * res.paths
+            for v in ENTITY_SUM_VARS if v in res.entity_mean}
     return PathSummary(default_quarter=dq, credit_loss=credit, equity_loss=equity,
                        loss_caused=caused, structure_failure=fail, prices=prices,
                        kept=[res] if task.keep_paths else [], bond_price=bond_price,
-                       gpu_price=gpu_price, **extra)
+                       gpu_price=gpu_price, contract_loss=contract_loss, entity_sum=sums,
+                       **extra)
 
 
 def _engine(c: Compiled, factors: Any, task: ChunkTask, keep_all: bool | None = None
@@ -179,5 +185,44 @@ def spv_bonds_of(network: Any, c: Compiled) -> dict[str, int]:
             if d in bonds and str(c.kinds[int(c.debtor[i])]) == "spv"}
 
 
-__all__ = ["PRICE_SERIES", "SERIES_BLOCK", "ChunkTask", "run_chunk", "spv_bonds_of",
-           "structures_of"]
+def contracts_of(network: Any, c: Compiled) -> Any:
+    """One row per column of ``PathSummary.contract_loss`` (debt instruments, then trade
+    obligations, in engine order): ``contract``, ``kind`` (the network's contract kind, or
+    the engine's trade kind for obligations the engine derives, e.g. ``disbursement``),
+    ``debtor``, ``creditor`` (a debt's holders by share, ``', '``-joined; ``external`` for
+    outsiders) and ``amount`` (the network contract's headline amount, USD bn; for a
+    derived obligation, the debt's principal and undrawn amount or the obligation's
+    scheduled payments).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    by_id = {k.id: k for k in network.contracts}
+    names = [*c.entity_ids, "external"]
+    rows = []
+    for i, cid in enumerate(c.debt_ids):
+        share = np.asarray(c.creditor_share[i], dtype=float)
+        order = [int(j) for j in np.argsort(-share, kind="stable") if share[j] > 0]
+        k = by_id.get(cid)
+        rows.append({"contract": cid, "kind": k.kind if k is not None else "debt",
+                     "debtor": names[int(c.debtor[i])],
+                     "creditor": ", ".join(names[j] for j in order),
+                     "amount": (float(k.amount) if k is not None
+                                else float(c.principal0[i] + c.undrawn0[i]))})
+    for i, cid in enumerate(c.trade_ids):
+        tk = TRADE_KIND_NAMES[int(c.trade_kind[i])]
+        k = by_id.get(cid)
+        derived = k is None or tk == "disbursement"
+        rows.append({"contract": cid, "kind": tk if derived else k.kind,
+                     "debtor": names[min(int(c.payer[i]), len(names) - 1)],
+                     "creditor": names[min(int(c.payee[i]), len(names) - 1)],
+                     "amount": (float(np.sum(c.fixed[:, i]) + np.sum(c.variable[:, i]))
+                                if derived else float(k.amount))})
+    return pd.DataFrame(rows, columns=["contract", "kind", "debtor", "creditor", "amount"])
+
+
+__all__ = ["PRICE_SERIES", "SERIES_BLOCK", "ChunkTask", "contracts_of", "run_chunk",
+           "spv_bonds_of", "structures_of"]

@@ -119,4 +119,57 @@ def load_results(path: str | os.PathLike[str]) -> RunResults:
     return RunResults(path)
 
 
-__all__ = ["MANIFEST", "RunError", "RunResults", "load_results"]
+def run_folders(out: str | os.PathLike[str]) -> list[Path]:
+    """Every complete run folder in ``out`` (a ``manifest.json`` inside; hidden staging
+    folders of unfinished runs are skipped), oldest first by id."""
+    base = Path(out)
+    if not base.is_dir():
+        return []
+    return sorted((p for p in base.iterdir()
+                   if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()),
+                  key=lambda p: p.name)
+
+
+def resolve_run(ref: str | os.PathLike[str], out: str | os.PathLike[str] = "runs"
+                ) -> RunResults:
+    """A run by folder path, by id under ``out``, or ``latest`` (the newest under ``out``).
+
+    Raises RunError naming the runs there are when nothing matches.
+    """
+    path = Path(ref)
+    if path.is_dir() and (path / MANIFEST).is_file():
+        return RunResults(path)
+    folders = run_folders(out)
+    if str(ref) == "latest" and folders:
+        return RunResults(folders[-1])
+    if (Path(out) / str(ref)).is_dir():
+        return RunResults(Path(out) / str(ref))
+    matches = [p for p in folders if p.name.startswith(str(ref))]
+    if len(matches) == 1:
+        return RunResults(matches[0])
+    known = ", ".join(p.name for p in folders[-5:]) or "none"
+    raise RunError(f"{ref}: no such run folder or run id under {out} (latest runs: {known})")
+
+
+def list_runs(out: str | os.PathLike[str] = "runs") -> pd.DataFrame:
+    """One row per kept run under ``out``: id, created, network, scenarios, paths, seed,
+    seconds (total wall time), oldest first."""
+    import pandas as pd
+
+    rows = []
+    for p in run_folders(out):
+        try:
+            m = RunResults(p).manifest
+        except RunError:
+            continue
+        rows.append({"id": m.get("id", p.name), "created": m.get("created"),
+                     "network": (m.get("network") or {}).get("name"),
+                     "scenarios": ", ".join(m.get("scenarios", [])),
+                     "paths": m.get("paths"), "seed": m.get("seed"),
+                     "seconds": (m.get("timings") or {}).get("total")})
+    return pd.DataFrame(rows, columns=["id", "created", "network", "scenarios", "paths",
+                                       "seed", "seconds"])
+
+
+__all__ = ["MANIFEST", "RunError", "RunResults", "list_runs", "load_results", "resolve_run",
+           "run_folders"]

@@ -39,8 +39,9 @@ TABLES: dict[str, dict[str, str]] = {
         "first_to_fail_share": "share of paths on which that kind fails first",
         "amplification_loss": "fire-sale amplification: total creditor losses with the "
                               "feedback / without (null if not compared)",
-        "amplification_gpu_price": "median last-quarter GPU price (default generation) "
-                                   "with the feedback / without (null if not compared)",
+        "amplification_gpu_price": "median last-quarter GPU price with the feedback / "
+                                   "without, averaged over generations (null if not "
+                                   "compared)",
         "notes": "the run's notes on what was and was not applied, '; '-joined",
     },
     "entities": {
@@ -132,6 +133,13 @@ TABLES: dict[str, dict[str, str]] = {
         "expected_loss": "mean loss to its creditors over paths, USD bn",
         "loss_p95": "95% quantile of that loss, USD bn",
     },
+    "hurdle": {
+        "calculation": "revenue_chain, equity_return or depreciation_hurdle "
+                       "(bubblescope.analytics.hurdle, the seeds' default inputs)",
+        "name": "value's name (capex, revenue_required, share_of_gdp, ...)",
+        "value": "the value (USD bn, or a decimal for rates and shares)",
+        "formula": "how it was obtained ('input' for inputs)",
+    },
     "network_entities": {
         "id": "entity id", "kind": "entity kind", "name": "entity name",
         "...": "every further field of an entity (see `bubblescope schema fields entity`)",
@@ -154,7 +162,7 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 #: Tables with no ``scenario`` column.
-NETWORK_TABLES = ("network_entities", "network_contracts")
+NETWORK_TABLES = ("hurdle", "network_entities", "network_contracts")
 
 
 def columns(name: str) -> list[str]:
