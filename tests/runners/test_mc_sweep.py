@@ -46,15 +46,19 @@ def test_policy_switches_reach_the_engine() -> None:
     import dataclasses
 
     from bubblescope.engine import EngineParams
-    from bubblescope.runners.montecarlo import engine_params
+    from bubblescope.runners.montecarlo import STRESS_MECHANISMS, engine_params
 
     s = load_scenario("refuted")            # strategic default and fire-sale feedback on
-    p, notes = engine_params(s)
-    fields = {f.name for f in dataclasses.fields(EngineParams)}
-    for switch in ("strategic_default", "fire_sale_feedback"):
-        if switch in fields:
-            assert getattr(p, switch) is True
-        else:
-            assert any(switch in n for n in notes)
+    p, _ = engine_params(s)
+    assert p.strategic_default is True and p.fire_sale_feedback is True
+    # without params every part-2 mechanism is on; the policies follow the scenario
     base, notes = engine_params(load_scenario("baseline"))
-    assert base == EngineParams() and notes == []
+    assert all(getattr(base, m) is True for m in STRESS_MECHANISMS)
+    assert base.strategic_default is False and base.fire_sale_feedback is False
+    assert len(notes) == 1 and "fund_wind_down" in notes[0]
+    # given params are kept as they are, apart from the scenario's policies
+    plain, notes = engine_params(load_scenario("baseline"), EngineParams())
+    assert plain == EngineParams() and notes == []
+    on, _ = engine_params(s, EngineParams())
+    assert on == dataclasses.replace(EngineParams(), strategic_default=True,
+                                     fire_sale_feedback=True)

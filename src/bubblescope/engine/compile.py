@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -272,6 +273,9 @@ class Compiled:
     coll_gen: Array | None = None
     coll_value0: Array | None = None
     cure_quarters: Array | None = None
+    #: (D,) bool: the collateral also counts the borrower's take-or-pay receivables (a
+    #: borrowing vehicle, kind ``spv``, pledges its contracts along with its GPUs)
+    coll_receivables: Array | None = None
     #: guarantees of debt instruments (U,): the instrument, the guarantor, the share of
     #: each loss it pays and its cap (USD bn; 0: no cap)
     guar_debt: Array = field(default_factory=lambda: np.zeros(0, int))
@@ -292,6 +296,13 @@ class Compiled:
     #: (T, N) each entity's powered capacity relative to the as-of quarter; caps the AI
     #: factor of its market revenue (inf: no capacity powered at the as-of date, no cap)
     capacity_ratio: Array | None = None
+    #: (K,) bool: an announced or ceiling chip purchase or compute contract — an option the
+    #: buyer takes up only from cash above its buffer, never a claim it can default on
+    discretionary: Array = field(default_factory=lambda: np.zeros(0, bool))
+    #: scenario shocks (see :mod:`bubblescope.engine.shocks`): (T, N) multiplier of each
+    #: entity's market revenue, and (N,) the quarter each entity is made to default (−1)
+    revenue_scale: Array | None = None
+    forced_default: Array | None = None
 
     @property
     def n_entities(self) -> int:
@@ -326,6 +337,11 @@ def horizon_quarters(as_of: dt.date, horizon: str | dt.date) -> int:
         raise ValueError(f"horizon: {quarter_label(end)} comes before the network's as-of "
                          f"quarter {quarter_label(as_of)}")
     return n
+
+
+def _is_option(c: Any) -> bool:
+    """An announced deal or a ceiling is an option for the buyer, not a firm obligation."""
+    return c.status.value == "announced" or c.amount_type.value == "ceiling"
 
 
 def _bucket(rating: str | None) -> int:
@@ -548,7 +564,8 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
                 fixed[a] += min(pre, c.amount)
             trade.append(dict(id=c.id, kind=COMPUTE, payer=index[c.buyer],
                               payee=index[c.seller], fixed=fixed,
-                              variable=value * (1.0 - c.take_or_pay_share), var=VAR_DEMAND))
+                              variable=value * (1.0 - c.take_or_pay_share), var=VAR_DEMAND,
+                              optional=_is_option(c)))
         elif isinstance(c, ChipPurchase):
             by_gen: dict[int, Array] = {}
             buyer = index[c.buyer]
@@ -570,7 +587,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
             for g, sched in by_gen.items():
                 trade.append(dict(id=c.id if len(by_gen) == 1 else f"{c.id}.{gens[g]}",
                                   kind=CHIP, payer=index[c.buyer], payee=index[c.vendor],
-                                  fixed=sched, gen=g))
+                                  fixed=sched, gen=g, optional=_is_option(c)))
         elif isinstance(c, EquityStake):
             s = len(stake_ids)
             stake_ids.append(c.id)
@@ -729,6 +746,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
     ltv_max = np.full((T, D), np.nan)
     coll_gen = np.full(D, -1, dtype=int)
     coll_value0 = np.zeros(D)
+    coll_recv = np.zeros(D, dtype=bool)
     cure_q = np.ones(D, dtype=int)
     for ln in network.contracts:
         if (not isinstance(ln, Loan) or ln.status.value == "cancelled"
@@ -741,6 +759,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         coll_gen[d] = g
         coll_value0[d] = (ln.collateral.value if ln.collateral.value is not None
                           else float(gpu_cost[debtor[d], g]))
+        coll_recv[d] = network.entities[debtor[d]].kind.value == "spv"
         ltv_max[:, d] = ln.covenants.max_ltv
         for stp in sorted(ln.covenants.ltv_step_downs, key=lambda x: x.date):
             ltv_max[max(qi(stp.date, 0), 0):, d] = stp.max_ltv
@@ -802,6 +821,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         payer=arr([tr["payer"] for tr in trade], int),
         payee=arr([tr["payee"] for tr in trade], int), fixed=fixed, variable=variable,
         var_factor=arr([tr.get("var", VAR_NONE) for tr in trade], int),
+        discretionary=arr([tr.get("optional", False) for tr in trade], bool),
         lease_claim=lease_claim,
         exit_allowed=arr([tr.get("exit", (False,))[0] for tr in trade], bool),
         exit_threshold=arr([tr["exit"][1] if "exit" in tr else 0.0 for tr in trade]),
@@ -816,6 +836,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         stake_issuer=arr(stake_issuer, int), stake_held0=arr(stake_held0),
         stake_ownership=own.reshape(len(stake_ids)), params=p, tranches=tranches,
         ltv_max=ltv_max, coll_gen=coll_gen, coll_value0=coll_value0, cure_quarters=cure_q,
+        coll_receivables=coll_recv,
         guar_debt=arr([r[0] for r in g_rows], int), guar_by=arr([r[1] for r in g_rows], int),
         guar_coverage=arr([r[2] for r in g_rows]), guar_cap=arr([r[3] for r in g_rows]),
         min_dscr=min_dscr, sweep=sweep,

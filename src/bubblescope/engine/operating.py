@@ -35,7 +35,8 @@ def market_revenue(c: Compiled, f: FactorPaths, t: int) -> Array:
         factor = np.minimum(factor, c.capacity_ratio[t][None, :])
     power = np.where(c.powered[None, :], f.power_availability[:, t:t + 1], 1.0)
     share = c.ai_share[None, :]
-    return c.market_revenue_q[None, :] * ((1.0 - share) + share * factor * power)
+    out = c.market_revenue_q[None, :] * ((1.0 - share) + share * factor * power)
+    return out if c.revenue_scale is None else out * c.revenue_scale[t][None, :]
 
 
 def operating_costs(c: Compiled, paths: int) -> Array:

@@ -39,6 +39,7 @@ from .compile import (
     EngineParams,
 )
 from .factors import FactorPaths
+from .marks import remaining_contracted
 from .step import CLEARING_COND_MAX, EXACT_SWEEPS, FUND_KINDS, NEWTON_ROUNDS
 
 Array = np.ndarray
@@ -207,7 +208,20 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     eq0 = [a0[i] - l0[i] for i in range(N)]
     mkt = [max(a0[i] - l0[i], 0.0) * c.equity_multiple[i] for i in range(N)]
     eq_prev = [a0[i] - l0[i] for i in range(N)]
-    lev = [(l0[i] / a0[i] if a0[i] > 0 else 10.0) if l0[i] > 0 else 0.0 for i in range(N)]
+    rem = remaining_contracted(c)
+
+    def leverage(a: list[float], li: list[float], alive: list[bool], t: int) -> list[float]:
+        a, li = list(a), list(li)
+        for k in range(K):
+            pa, pe = c.payer[k], c.payee[k]
+            if (pa >= N or alive[pa]) and (pe >= N or alive[pe]):
+                if pe < N:
+                    a[pe] += rem[t, k]
+                if pa < N:
+                    li[pa] += rem[t, k]
+        return [(li[i] / a[i] if a[i] > 0 else 10.0) if li[i] > 0 else 0.0 for i in range(N)]
+
+    lev = leverage(a0, l0, [True] * N, 0)
     out = {v: np.zeros((T, N)) for v in ("cash", "revenue", "costs", "capex", "debt",
                                          "book_equity", "alive")}
     out["debt_paid"] = np.zeros((T, D))
@@ -270,7 +284,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             if c.powered[i]:
                 fac *= f.power_availability[p, t]
             share = c.ai_share[i]
-            mrev[i] = c.market_revenue_q[i] * ((1.0 - share) + share * fac) + (
+            scale = 1.0 if c.revenue_scale is None else float(c.revenue_scale[t, i])
+            mrev[i] = c.market_revenue_q[i] * ((1.0 - share) + share * fac) * scale + (
                 cash[i] * max(float(f.base_rate[p, t]), 0.0) + other[i] * c.asset_yield[i]) / 4.0
             opex[i] = c.opex_q[i]
             capex[i] = c.capex[t, i]
@@ -290,9 +305,21 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     owed[c.payer[k]] += due[k]
                 else:
                     aff[c.payer[k]] -= due[k]
+        ratio = [_ratio(max(aff[i], 0.0), owed[i]) for i in range(N)]
         for k in range(K):
             if c.trade_kind[k] in (TRANCHE, CALL) and c.payer[k] < N:
-                due[k] *= _ratio(max(aff[c.payer[k]], 0.0), owed[c.payer[k]])
+                due[k] *= ratio[c.payer[k]]
+                aff[c.payer[k]] -= due[k]
+        # options: only from cash above the buffer, after the contributions paid
+        opt = [0.0] * N
+        for k in range(K):
+            if c.discretionary.size and c.discretionary[k] and c.payer[k] < N:
+                opt[c.payer[k]] += due[k]
+                aff[c.payer[k]] += due[k]
+        for k in range(K):
+            if c.discretionary.size and c.discretionary[k] and c.payer[k] < N:
+                i = c.payer[k]
+                due[k] *= _ratio(max(aff[i] - c.min_cash[i], 0.0), opt[i])
 
         # DSCR covenants on the scheduled flows
         accel = [0.0] * D
@@ -393,6 +420,10 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     rs = f.resale(c.generations[g])
                     value = (c.coll_value0[d] * float(rs[p, t] / rs[p, 0])
                              * (1.0 if impact is None else impact[g]))
+                    if c.coll_receivables is not None and c.coll_receivables[d]:
+                        value += sum(rem[t, k] for k in range(K)
+                                     if c.payee[k] == c.debtor[d]
+                                     and (c.payer[k] >= N or alive[c.payer[k]]))
                     excess = bal[d] - lim * value
                     brk[d] = (alive[c.debtor[d]] and bal[d] > 0
                               and excess > prm.tolerance)
@@ -416,7 +447,9 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     if alive[j]:
                         noncash[j] += bal[d] * c.creditor_share[d, j] * prm.recovery_claims
             forced = [bool(prm.fund_wind_down and c.kinds[i] in FUND_KINDS and alive[i]
-                           and eq_prev[i] < -prm.tolerance) for i in range(N)]
+                           and eq_prev[i] < -prm.tolerance)
+                      or bool(c.forced_default is not None and alive[i]
+                              and c.forced_default[i] == t) for i in range(N)]
             nd = [False] * N
             p_serv, p_draw, p_trade = list(serv), list(draw), list(due)
             p_opex, p_other, resid = list(opex), [0.0] * N, [0.0] * N
@@ -690,7 +723,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         a, li = sheet()
         mkt = [max(a[i] - li[i], 0.0) * c.equity_multiple[i] for i in range(N)]
         eq_prev = [a[i] - li[i] for i in range(N)]
-        lev = [(li[i] / a[i] if a[i] > 0 else 10.0) if li[i] > 0 else 0.0 for i in range(N)]
+        lev = leverage(a, li, alive, t)
 
         # records
         for i in range(N):

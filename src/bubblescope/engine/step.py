@@ -22,6 +22,7 @@ import numpy as np
 
 from .compile import CALL, CHIP, COMPUTE, DISBURSE, POWER, RENT, TRANCHE, Compiled
 from .factors import SPREAD_BUCKETS, FactorPaths
+from .marks import remaining_contracted
 from .operating import (
     asset_income,
     depreciation_rate,
@@ -113,6 +114,8 @@ class Layout:
                                             + np.maximum(c.chip_generation, 0), N * G, chip)
         self.n_gen = G
         self.is_fund = np.array([k in FUND_KINDS for k in c.kinds], dtype=bool)
+        # take-or-pay rent and compute still scheduled after each quarter (T, K)
+        self.remaining = remaining_contracted(c)
 
 
 @dataclass
@@ -169,8 +172,22 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
     st.equity0 = eq.copy()
-    st.leverage = _leverage(assets, liabilities)
+    st.leverage = contract_leverage(c, lay, st.alive, assets, liabilities, 0)
     return st
+
+
+def contract_leverage(c: Compiled, lay: Layout, alive: Array, assets: Array,
+                      liabilities: Array, t: int) -> Array:
+    """Leverage as lenders see it at the end of quarter ``t``, (P, N): liabilities plus the
+    take-or-pay rent and compute an entity still owes, over assets plus what it is still
+    owed (both counted only while both parties are alive). An SPV whose only asset is a
+    long lease is then not mistaken for an insolvent one, and a lessee's leases count as
+    the debt they are."""
+    rem = lay.remaining[min(max(t, 0), c.n_quarters - 1)]
+    alive_ext = np.concatenate([alive, np.ones((alive.shape[0], 1), bool)], axis=1)
+    live = rem[None, :] * (alive_ext[:, c.payer] & alive_ext[:, c.payee])
+    N = c.n_entities
+    return _leverage(assets + lay.to_payee(live)[:, :N], liabilities + lay.to_payer(live)[:, :N])
 
 
 def _leverage(assets: Array, liabilities: Array) -> Array:
@@ -244,7 +261,9 @@ def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
                              net_before: Array, t_in: Array, t_out: Array
                              ) -> tuple[Array, Array, Array]:
     """Scale equity tranches and capital calls down to what each investor can pay from
-    cash after its other scheduled flows (never below zero); the rest lapses.
+    cash after its other scheduled flows (never below zero); the rest lapses. Then scale
+    options (``Compiled.discretionary``: announced or ceiling purchases) to the cash left
+    above the buyer's buffer; what is not taken up lapses too.
 
     ``net_before`` (P, N) is cash + every scheduled inflow − every scheduled outflow except
     contributions paid; ``t_in``/``t_out`` (P, N+1) are trade amounts received / paid.
@@ -253,15 +272,23 @@ def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
     """
     N = c.n_entities
     contrib = lay.is_kind[TRANCHE] | lay.is_kind[CALL]
-    if not contrib.any():
+    new = tdue
+    if contrib.any():
+        owed = lay.to_payer(np.where(contrib[None, :], tdue, 0.0))[:, :N]
+        ratio = _ratio(np.maximum(net_before + owed, 0.0), owed)
+        scale = np.concatenate([ratio, np.ones((ratio.shape[0], 1))], axis=1)
+        new = np.where(contrib[None, :], tdue * scale[:, c.payer], tdue)
+    opt = c.discretionary
+    if opt.size and opt.any():
+        # options (announced or ceiling purchases) only from cash above the buffer, after
+        # the contributions actually paid
+        lapsed = lay.to_payer(np.where(contrib[None, :], tdue - new, 0.0))[:, :N]
+        owed = lay.to_payer(np.where(opt[None, :], new, 0.0))[:, :N]
+        spare = np.maximum(net_before + lapsed + owed - c.min_cash[None, :], 0.0)
+        scale = np.concatenate([_ratio(spare, owed), np.ones((spare.shape[0], 1))], axis=1)
+        new = np.where(opt[None, :], new * scale[:, c.payer], new)
+    if new is tdue:
         return tdue, t_in, t_out
-    owed = lay.to_payer(np.where(contrib[None, :], tdue, 0.0))[:, :N]
-    afford = np.maximum(net_before + owed, 0.0)
-    ratio = _ratio(afford, owed)
-    if np.all(ratio >= 1.0):
-        return tdue, t_in, t_out
-    scale = np.concatenate([ratio, np.ones((afford.shape[0], 1))], axis=1)
-    new = np.where(contrib[None, :], tdue * scale[:, c.payer], tdue)
     cut = tdue - new
     return new, t_in - lay.to_payee(cut), t_out - lay.to_payer(cut)
 
@@ -269,9 +296,10 @@ def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
 def refinancing_premium(c: Compiled, st: State, t: int) -> Array:
     """Extra spread the debt market asks of each borrower, (P, N), decimal/yr.
 
-    ``refinance_leverage_spread × max(L − 0.5, 0)`` with ``L`` = liabilities ÷ assets at
-    the end of the last quarter, plus ``refinance_contagion_spread ×`` the share of the
-    other entities of the same kind that defaulted in the last four quarters.
+    ``refinance_leverage_spread × max(L − 0.5, 0)`` with ``L`` the contract-adjusted
+    leverage at the end of the last quarter (:func:`contract_leverage`), plus
+    ``refinance_contagion_spread ×`` the share of the other entities of the same kind
+    that defaulted in the last four quarters.
     """
     p = c.params
     P, N = st.cash.shape
@@ -568,12 +596,14 @@ def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Ar
 
 
 def ltv_cure(c: Compiled, f: FactorPaths, st: State, t: int, impact: Array | None,
-             alive: Array) -> tuple[Array, Array]:
+             alive: Array, receivable: Array | None = None) -> tuple[Array, Array]:
     """LTV covenant test of quarter ``t``: the pay-down due (P, D), USD bn, and the breach
     flags (P, D).
 
     Collateral value = value at the data date × the generation's resale level now ÷ at
-    quarter 0 × the fire-sale multiplier ``impact``. A loan is in breach when its balance
+    quarter 0 × the fire-sale multiplier ``impact``; for a borrowing vehicle
+    (``Compiled.coll_receivables``) plus its take-or-pay receivables ``receivable`` (P, N)
+    still due from live payers after this quarter. A loan is in breach when its balance
     exceeds ``ltv_max × collateral``; once the breach has lasted ``cure_quarters``
     (this quarter included) the excess is due now.
     """
@@ -590,6 +620,8 @@ def ltv_cure(c: Compiled, f: FactorPaths, st: State, t: int, impact: Array | Non
         level = f.resale(name)[:, t] / f.resale(name)[:, 0]
         m = 1.0 if impact is None else impact[:, g]
         value = c.coll_value0[d] * level * m
+        if receivable is not None and c.coll_receivables is not None and c.coll_receivables[d]:
+            value = value + receivable[:, c.debtor[d]]
         excess = st.balance[:, d] - lim[d] * value
         live = alive[:, c.debtor[d]] & (st.balance[:, d] > 0)
         breach[:, d] = live & (excess > c.params.tolerance)
@@ -760,10 +792,17 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         # a fund whose liabilities exceed its assets is wound up: its lenders are repaid
         # first from what it has, its investors take the rest (or lose their stakes)
         forced = lay.is_fund[None, :] & alive & (st.book_equity < -p.tolerance)
+    if c.forced_default is not None:
+        # a scenario shock: the entity defaults this quarter whatever its cash
+        forced = forced | ((c.forced_default == t)[None, :] & alive)
     received_sched = s_in + drawn_in + t_in
     full_sched, service_sched = full_out, service
     covenanted = (p.ltv_covenants and c.ltv_max is not None
                   and bool(np.isfinite(c.ltv_max[t]).any()))
+    receivable = None
+    if covenanted:
+        live = lay.remaining[t][None, :] * alive_ext[:, c.payer]
+        receivable = lay.to_payee(live)[:, :N]
     cure = np.zeros_like(service)
     breach = np.zeros(service.shape, bool)
     # fire sales: the multiplier ``impact`` (P, G) comes from the GPUs that the default set
@@ -776,7 +815,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         noncash = noncash_at(impact)
         if has_extra:
             if covenanted:
-                cure, breach = ltv_cure(c, f, st, t, impact, alive)
+                cure, breach = ltv_cure(c, f, st, t, impact, alive, receivable)
             extra = cure + accel
             service = service_sched + extra
             received0 = received_sched + lay.to_creditors(extra)
@@ -920,7 +959,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     assets, liabilities, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
-    st.leverage = _leverage(assets, liabilities)
+    st.leverage = contract_leverage(c, lay, survivors, assets, liabilities, t)
 
     # income-statement lines (survivors' view; recoveries are not revenue)
     svc_ok = ~deb_nd

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..engine.compile import Compiled, EngineParams, compile_network
+from ..engine.shocks import apply_scenario
 from ..engine.simulate import KEEP_PATHS_LIMIT, kept_bytes
 from ..model.network import Network
 from ..model.scenario import Scenario
@@ -83,7 +84,8 @@ def simulate(network: Network | str | os.PathLike[str],
     scheduler : with ``runner="dask"``: a ``distributed.Client``, a scheduler address or a
         scheduler file; default a new ``LocalCluster``.
     workers : worker processes for ``processes`` and a new Dask cluster (default: cores).
-    params : engine constants (``EngineParams``).
+    params : engine constants (``EngineParams``); default: every part-2 mechanism on
+        (:func:`engine_params`).
     progress : show a progress bar on a terminal (never when stderr is not a TTY).
 
     Returns
@@ -111,30 +113,32 @@ def _open_runner(runner: str | Runner, scheduler: Any, workers: int | None
         yield r
 
 
-#: Scenario policy switch → EngineParams field that implements it (when the engine has it).
+#: Scenario policy switch → EngineParams field that implements it.
 POLICY_SWITCHES = {"strategic_default": "strategic_default",
                    "fire_sale_feedback": "fire_sale_feedback"}
+
+#: Mechanisms a Monte Carlo run turns on unless ``params`` is given: every part-2
+#: mechanism that is not a scenario policy (the policies follow the scenario).
+STRESS_MECHANISMS = ("fund_wind_down", "ltv_covenants", "equity_marks", "guarantees",
+                     "dscr_covenants", "refinancing_conditions")
 
 
 def engine_params(scenario: Scenario, params: EngineParams | None = None
                   ) -> tuple[EngineParams, list[str]]:
-    """``params`` with the scenario's policy switches turned on where the engine has a
-    matching switch; also the notes on switches it cannot apply."""
-    p = params or EngineParams()
-    fields = {f.name for f in dataclasses.fields(p)}
+    """The engine constants of a run, and notes on them.
+
+    Without ``params``, every mechanism in :data:`STRESS_MECHANISMS` is on; the scenario's
+    policy switches (strategic default, fire-sale feedback) are turned on where it sets
+    them, whatever ``params`` says. A guarantee policy is applied to the compiled network
+    (:func:`bubblescope.engine.shocks.apply_scenario`), which also turns on ``guarantees``.
+    """
+    p = params or dataclasses.replace(EngineParams(), **dict.fromkeys(STRESS_MECHANISMS, True))
     pol = scenario.policies
-    on, missing = {}, []
-    for switch, field_name in POLICY_SWITCHES.items():
-        if pol is not None and getattr(pol, switch, False):
-            if field_name in fields:
-                on[field_name] = True
-            else:
-                missing.append(switch)
-    notes = [f"policy {m} is on in the scenario but the engine has no such switch yet; "
-             "not applied" for m in missing]
-    if pol is not None and getattr(pol, "guarantee", None) is not None:
-        notes.append("the scenario's guarantee is not applied: the engine does not model "
-                     "guarantees yet")
+    on = {field_name: True for switch, field_name in POLICY_SWITCHES.items()
+          if pol is not None and getattr(pol, switch, False)}
+    notes = [] if params is not None else [
+        "engine mechanisms on: " + ", ".join(STRESS_MECHANISMS)
+        + " (policies as the scenario sets them)"]
     return (dataclasses.replace(p, **on) if on else p), notes
 
 
@@ -147,6 +151,13 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     check_run_args(paths, seed, chunk_size)
     params, notes = engine_params(scenario, params)
     compiled = compile_network(network, horizon, params)
+    shocks = _resolved_shocks(scenario, compiled)
+    guarantee = scenario.policies.guarantee if scenario.policies is not None else None
+    try:
+        compiled = apply_scenario(compiled, shocks, guarantee)
+    except ValueError as exc:
+        raise ValueError(f"scenario {scenario.name}: {exc}") from None
+    params = compiled.params
     if keep_paths and kept_bytes(compiled, paths) > KEEP_PATHS_LIMIT:
         raise ValueError(f"keep_paths: per-path time series for {paths:,} paths would take "
                          f"about {kept_bytes(compiled, paths) / 1e9:.1f} GB; keep_paths=False "
@@ -164,10 +175,8 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     with _progress(progress, label or f"{scenario.name}: {paths:,} paths", paths) as tick:
         parts = runner.map(run_chunk, tasks, on_done=lambda i: tick(tasks[i].paths))
     data = PathSummary.concat(parts)
-    ref = _reference_quarter(scenario, compiled)
-    if scenario.shocks:
-        notes.append("the scenario's shocks are not applied: the engine takes factor "
-                     "paths only")
+    inside = [s.quarter for s in shocks if 0 <= s.quarter < compiled.n_quarters]
+    ref = min(inside) if inside else 0
     notes.append("price_quantiles (gpu_resale_default, gpu_rental_price) are the "
                  "scenario's factor paths; gpu_prices are the engine's"
                  + (", after fire-sale feedback" if compare else
@@ -175,8 +184,8 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     meta = {"scenario": scenario.name, "network": network_name, "paths": paths,
             "seed": seed, "horizon": compiled.quarters[-1], "runner": runner.name,
             "chunk_size": size, "chunks": len(tasks),
-            "engine_switches": {k: getattr(params, k) for k in POLICY_SWITCHES.values()
-                                if hasattr(params, k)},
+            "engine_switches": {k: getattr(params, k)
+                                for k in (*POLICY_SWITCHES.values(), *STRESS_MECHANISMS)},
             "notes": notes}
     return MonteCarloResults(
         data=data, entity_ids=list(compiled.entity_ids), entity_kinds=list(compiled.kinds),
@@ -186,12 +195,13 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
         generations=list(compiled.generations))
 
 
-def _reference_quarter(scenario: Scenario, compiled: Compiled) -> int:
-    """The first quarter of the run in which a scenario shock takes effect, else 0."""
+def _resolved_shocks(scenario: Scenario, compiled: Compiled) -> tuple[Any, ...]:
+    """The scenario's shocks with their quarter indices (deterministic: no paths drawn)."""
+    if not scenario.shocks:
+        return ()
     run = generate_run(scenario, paths=1, quarters=compiled.n_quarters,
                        start=compiled.quarters[0], seed=0)
-    inside = [s.quarter for s in run.shocks if 0 <= s.quarter < compiled.n_quarters]
-    return min(inside) if inside else 0
+    return run.shocks
 
 
 @contextmanager
@@ -221,5 +231,6 @@ def n_chunks(paths: int, chunk_size: int | None) -> int:
     return math.ceil(paths / (chunk_size or DEFAULT_CHUNK))
 
 
-__all__ = ["DEFAULT_CHUNK", "POLICY_SWITCHES", "check_run_args", "engine_params", "n_chunks",
+__all__ = ["DEFAULT_CHUNK", "POLICY_SWITCHES", "STRESS_MECHANISMS", "check_run_args",
+           "engine_params", "n_chunks",
            "resolve_network", "resolve_scenario", "run_montecarlo", "simulate"]
