@@ -37,18 +37,29 @@ KIND_COLOURS: dict[str, str] = {
 }
 
 
-def _layout(net: Network, basis: str, measure: str, seed: int) -> tuple[Any, dict[str, Any]]:
+def _layout(net: Network, basis: str, measure: str, seed: int,
+            include_isolated: bool = False) -> tuple[Any, dict[str, Any]]:
     import networkx as nx
 
     flows = money_flows(net)
     g = flow_graph(flows, basis, measure=measure,
                    flow_types=[t for t in flows["flow_type"].unique() if t != "guarantee"])
-    if len(g) == 0:
-        return g, {}
-    if len(g) <= 300:
-        pos = nx.kamada_kawai_layout(g.to_undirected(), weight=None)
-    else:
-        pos = nx.spring_layout(g, seed=seed, weight=None, k=1.5 / len(g) ** 0.5)
+    isolated = ([e.id for e in net.entities if e.id not in g] if include_isolated else [])
+    pos: dict[str, Any] = {}
+    if len(g) > 0:
+        if len(g) <= 300:
+            pos = nx.kamada_kawai_layout(g.to_undirected(), weight=None)
+        else:
+            pos = nx.spring_layout(g, seed=seed, weight=None, k=1.5 / len(g) ** 0.5)
+    if isolated:
+        # entities without flows on this basis: a row under the drawing
+        xs = [p[0] for p in pos.values()] or [0.0]
+        y0 = min((p[1] for p in pos.values()), default=0.0) - 0.25
+        lo, hi = min(xs), max(xs)
+        step = (hi - lo) / max(len(isolated) - 1, 1) if hi > lo else 0.2
+        for i, n in enumerate(isolated):
+            g.add_node(n)
+            pos[n] = (lo + i * step, y0)
     return g, pos
 
 
@@ -57,10 +68,11 @@ def _width(w: float, wmax: float) -> float:
 
 
 def network_figure(net: Network, basis: str = "committed", *, measure: str = "total",
-                   seed: int = 0) -> matplotlib.figure.Figure:
+                   seed: int = 0, include_isolated: bool = False) -> matplotlib.figure.Figure:
     """The web as a network (matplotlib): nodes coloured by kind, edges sized by dollars.
 
-    Entities without flows on the basis are left out; guarantees (contingent) are not drawn.
+    Entities without flows on the basis are left out unless ``include_isolated`` (then they
+    sit in a row under the web); guarantees (contingent) are not drawn.
     """
     import matplotlib
 
@@ -69,7 +81,7 @@ def network_figure(net: Network, basis: str = "committed", *, measure: str = "to
     from matplotlib.lines import Line2D
 
     amount_column(basis, measure)
-    g, pos = _layout(net, basis, measure, seed)
+    g, pos = _layout(net, basis, measure, seed, include_isolated)
     kinds = {e.id: e.kind.value for e in net.entities}
     fig = Figure(figsize=(12, 9))
     ax = fig.add_subplot()
@@ -94,15 +106,17 @@ def network_figure(net: Network, basis: str = "committed", *, measure: str = "to
 
 
 def network_plotly(net: Network, basis: str = "committed", *, measure: str = "total",
-                   seed: int = 0) -> go.Figure:
+                   seed: int = 0, include_isolated: bool = False) -> go.Figure:
     """The web as an interactive network: hover shows entities and dollars per link.
 
     One trace per entity kind (nodes) and one per link (width by dollars).
+    ``include_isolated=True`` also draws entities without flows on the basis (in a row
+    under the web), so the figure has one node per entity.
     """
     import plotly.graph_objects as go
 
     amount_column(basis, measure)
-    g, pos = _layout(net, basis, measure, seed)
+    g, pos = _layout(net, basis, measure, seed, include_isolated)
     ents = {e.id: e for e in net.entities}
     wmax = max((d["weight"] for *_, d in g.edges(data=True)), default=0.0)
     fig = go.Figure()
