@@ -303,6 +303,9 @@ class Compiled:
     #: entity's market revenue, and (N,) the quarter each entity is made to default (−1)
     revenue_scale: Array | None = None
     forced_default: Array | None = None
+    #: (T, K) take-or-pay rent and compute still due after each quarter over each
+    #: contract's whole term (None: all terms end inside the horizon; use ``fixed``)
+    contracted_after: Array | None = None
 
     @property
     def n_entities(self) -> int:
@@ -348,8 +351,53 @@ def _bucket(rating: str | None) -> int:
     return 0 if rating is not None and rating.strip().upper() in _IG else 1
 
 
+def contract_end_quarter(network: Network) -> int:
+    """Last quarter index (from the as-of quarter) any lease or compute contract pays in."""
+    q0 = quarter_number(network.as_of)
+    last = 0
+    for k in network.contracts:
+        start = getattr(k, "start", None)
+        end = getattr(k, "end", None)
+        if end is not None:
+            last = max(last, quarter_number(end) - q0)
+        elif start is not None and getattr(k, "annual_rent", 0.0):
+            last = max(last, quarter_number(start) - q0
+                       + int(round(4 * k.amount / k.annual_rent)))
+        for pay in getattr(k, "rent_schedule", None) or ():
+            last = max(last, quarter_number(pay.date) - q0)
+        if start is not None:
+            last = max(last, quarter_number(start) - q0 + 4)
+    return last + 1
+
+
+def remaining_after(fixed: Array, trade_kind: Array) -> Array:
+    """Rent and fixed compute of ``fixed`` (S, K) still scheduled after each quarter."""
+    flows = fixed * np.isin(trade_kind, (RENT, COMPUTE))[None, :]
+    after = np.cumsum(flows[::-1], axis=0)[::-1]
+    return np.concatenate([after[1:], np.zeros((1, fixed.shape[1]))], axis=0)
+
+
+def _contracted_after(network: Network, c: Compiled) -> Array | None:
+    """``remaining_after`` over the contracts' whole terms, cut to ``c``'s quarters (None
+    when every contract ends inside the horizon). The network is compiled once more, up to
+    the last contract quarter, and its columns matched to ``c``'s by trade id."""
+    S = contract_end_quarter(network)
+    if c.n_quarters >= S:
+        return None
+    y, q = divmod(quarter_number(network.as_of) + S - 1, 4)
+    far = compile_network(network, dt.date(y, 3 * q + 1, 1), c.params, _full_term=False)
+    col = {tid: k for k, tid in enumerate(far.trade_ids)}
+    rest = remaining_after(far.fixed, far.trade_kind)
+    out = np.zeros((c.n_quarters, c.n_trade))
+    for k, tid in enumerate(c.trade_ids):
+        if c.trade_kind[k] in (RENT, COMPUTE) and tid in col:
+            out[:, k] = rest[:c.n_quarters, col[tid]]
+    return out
+
+
 def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
-                    params: EngineParams | None = None) -> Compiled:
+                    params: EngineParams | None = None, *, _full_term: bool = True
+                    ) -> Compiled:
     """Turn a validated network into engine arrays from the as-of quarter to ``horizon``.
 
     Cancelled contracts generate nothing. Guarantees and securitisations are left to part 2
@@ -800,7 +848,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
             tranches.append(dict(deal=sec.id, name=tr.name, attachment=tr.attachment,
                                  detachment=tr.detachment, pool_amount=sec.amount,
                                  pool_debt=pool_debt, pool_trade=pool_trade, holders=hold))
-    return Compiled(
+    out = Compiled(
         entity_ids=ids, kinds=[e.kind.value for e in network.entities], quarters=labels,
         generations=gens, cash0=cash0, other_assets0=np.maximum(other0, 0.0),
         other_liabilities=other_liab, gpu_book0=gpu_book, gpu_mv_cost0=gpu_cost,
@@ -844,3 +892,6 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         ms_first=arr([m[1] for m in milestones], int),
         ms_level=arr([m[2] for m in milestones]), ms_amount=arr([m[3] for m in milestones]),
         ms_window=arr([m[4] for m in milestones], bool), capacity_ratio=capacity_ratio)
+    if _full_term:
+        out.contracted_after = _contracted_after(network, out)
+    return out

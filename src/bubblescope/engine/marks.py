@@ -29,7 +29,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .compile import COMPUTE, RENT, Compiled, compile_network, quarter_number
+from .compile import (
+    COMPUTE,
+    RENT,
+    Compiled,
+    compile_network,
+    contract_end_quarter,
+    quarter_number,
+    remaining_after,
+)
 from .factors import SPREAD_BUCKETS, FactorPaths
 
 if TYPE_CHECKING:
@@ -42,29 +50,11 @@ PRICE_QUARTERS_MAX = 40
 
 
 def remaining_contracted(c: Compiled) -> Array:
-    """Rent and fixed compute still scheduled after each quarter, (T, K), USD bn."""
-    fixed = c.fixed * np.isin(c.trade_kind, (RENT, COMPUTE))[None, :]
-    after = np.cumsum(fixed[::-1], axis=0)[::-1]
-    return np.concatenate([after[1:], np.zeros((1, c.n_trade))], axis=0)
-
-
-def contract_end_quarter(network: Network) -> int:
-    """Last quarter index (from the as-of quarter) any lease or compute contract pays in."""
-    q0 = quarter_number(network.as_of)
-    last = 0
-    for k in network.contracts:
-        start = getattr(k, "start", None)
-        end = getattr(k, "end", None)
-        if end is not None:
-            last = max(last, quarter_number(end) - q0)
-        elif start is not None and getattr(k, "annual_rent", 0.0):
-            last = max(last, quarter_number(start) - q0
-                       + int(round(4 * k.amount / k.annual_rent)))
-        for pay in getattr(k, "rent_schedule", None) or ():
-            last = max(last, quarter_number(pay.date) - q0)
-        if start is not None:
-            last = max(last, quarter_number(start) - q0 + 4)
-    return last + 1
+    """Rent and fixed compute still scheduled after each quarter, (T, K), USD bn — over
+    each contract's whole term (``Compiled.contracted_after``), not cut at the horizon."""
+    if c.contracted_after is not None:
+        return c.contracted_after
+    return remaining_after(c.fixed, c.trade_kind)
 
 
 def contract_flows(network: Network, c: Compiled) -> Array:

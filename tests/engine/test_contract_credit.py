@@ -1,0 +1,72 @@
+"""Contracts as credit: a vehicle's receivables back its GPU loan; leases count as leverage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_nets import make_network
+
+from bubblescope.engine import (
+    EngineParams,
+    FactorPaths,
+    compile_network,
+    simulate,
+    simulate_reference,
+)
+from bubblescope.engine.step import Layout, contract_leverage
+
+FLEET = [{"generation": "H100", "quantity": 1, "delivery": "2025-10-01", "cost": 10.0}]
+
+
+def vehicle_net(kind: str) -> object:
+    # a borrower with GPUs worth 10 owes 6 (max LTV 80%) and rents its GPUs to a lessee for
+    # 2 a year from 2025Q4 to 2029Q4 (17 quarters of 0.5)
+    return make_network(
+        [{"id": "b", "kind": kind, "cash": 10.0, "other_assets": 10.0, "gpu_fleet": FLEET},
+         {"id": "lessee", "kind": "hyperscaler", "cash": 100.0},
+         {"id": "lender", "kind": "bank"}],
+        [{"id": "b_loan", "kind": "loan", "lender": "lender", "borrower": "b",
+          "amount": 6.0, "rate": 0.0, "start": "2025-10-01", "end": "2030-01-01",
+          "covenants": {"max_ltv": 0.8, "cure_quarters": 1},
+          "collateral": {"kind": "gpu_pool", "generation": "H100", "value": 10.0}},
+         {"id": "rent", "kind": "lease", "lessor": "b", "lessee": "lessee", "amount": 8.0,
+          "annual_rent": 2.0, "start": "2025-10-01", "end": "2030-01-01"}])
+
+
+@pytest.mark.parametrize("kind", ["spv", "neocloud"])
+def test_a_vehicles_receivables_count_as_collateral(kind: str) -> None:
+    # the resale price halves in quarter 1: the GPUs are worth 5, LTV 6/5 = 120% > 80%.
+    # A borrowing vehicle (spv) also pledges the 7.5 of rent still due after quarter 1
+    # (15 quarters × 0.5, counted to the lease's end, not the 2026Q3 horizon):
+    # collateral 12.5, LTV 48%, no breach. An operating company with
+    # the same books owes the pay-down 6 − 0.8 × 5 = 2 at once.
+    net = vehicle_net(kind)
+    f = FactorPaths.flat(1, 4, base_rate=0.0, equity_window=0.0)
+    f.gpu_resale["default"][:, 1:] = 0.5
+    prm = EngineParams(ltv_covenants=True)
+    res = simulate(net, f, horizon="2026Q3", params=prm)
+    paid = res.debt["paid"][0, :, 0]
+    expected = [0.0, 0.0, 0.0, 0.0] if kind == "spv" else [0.0, 2.0, 0.0, 0.0]
+    np.testing.assert_allclose(paid, expected, atol=1e-12)
+    ref = simulate_reference(net, f, horizon="2026Q3", params=prm)
+    np.testing.assert_allclose(ref["debt_paid"][0, :, 0], expected, atol=1e-12)
+
+
+def test_contract_leverage_adds_leases_to_both_sides() -> None:
+    net = vehicle_net("spv")
+    c = compile_network(net, "2026Q3")
+    lay = Layout(c)
+    alive = np.ones((1, c.n_entities), bool)
+    assets = np.array([[20.0, 100.0, 0.0]])
+    liab = np.array([[6.0, 0.0, 0.0]])
+    lev = contract_leverage(c, lay, alive, assets, liab, 0)
+    # after quarter 0, 16 quarters × 0.5 = 8 of rent remain, though the horizon (2026Q3)
+    # holds only 3 of them
+    rem = float(lay.remaining[0].sum())
+    assert rem == pytest.approx(8.0)
+    assert lev[0, 0] == pytest.approx(6.0 / (20.0 + rem))
+    assert lev[0, 1] == pytest.approx(rem / 100.0)
+    # a dead lessee owes nothing more: the lessor's receivable is gone
+    dead = alive.copy()
+    dead[0, 1] = False
+    assert contract_leverage(c, lay, dead, assets, liab, 0)[0, 0] == pytest.approx(6.0 / 20.0)
