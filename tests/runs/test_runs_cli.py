@@ -166,3 +166,18 @@ def test_report_hook_and_rebuild(cli, tmp_path, monkeypatch) -> None:
     assert tree_digest(folder / "tables") == tables_before
     assert sorted(p.name for p in folder.iterdir()) == ["figures", "inputs", "manifest.json",
                                                         "report.html", "tables"]
+
+
+def test_a_failing_report_keeps_the_run(cli, tmp_path, monkeypatch) -> None:
+    def build_report(run, folder):
+        (folder / "report.html").write_text("half")
+        raise RuntimeError("a bug in the report")
+
+    monkeypatch.setitem(sys.modules, "bubblescope.report",
+                        types.SimpleNamespace(build_report=build_report))
+    r = cli("run", *FAST_ARGS[:-1], "--out", tmp_path)
+    assert r.code == 0, r.err
+    (folder,) = tmp_path.iterdir()
+    m = load_results(folder).manifest
+    assert m["files"] == {} and "a bug in the report" in m["notes"]["report"][0]
+    assert not (folder / "report.html").exists()

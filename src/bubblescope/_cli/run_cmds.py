@@ -83,10 +83,11 @@ def run(
                   f" paths in {t['total']:.0f} s (probabilities ± at most "
                   f"{50 / math.sqrt(run_.manifest['paths']):.1f} pp standard error)")
     html = result.path / "report.html"
+    why = "--no-report" if not report else "; ".join(
+        result.manifest.get("notes", {}).get("report", ["not built"]))
     console.print(f"report: {html}" if html.is_file() else
-                  f"run folder: {result.path} (no report: "
-                  + ("--no-report" if not report else "bubblescope.report not available")
-                  + ")", markup=False, soft_wrap=True)
+                  f"run folder: {result.path} (no report: {why})", markup=False,
+                  soft_wrap=True)
 
 
 def _check_horizon(network: str, horizon: str) -> None:

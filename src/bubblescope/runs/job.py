@@ -270,7 +270,9 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 def report_into(folder: Path, manifest: dict[str, Any]) -> list[Path]:
     """Build ``report.html`` and ``figures/*.png`` in ``folder`` with
     ``bubblescope.report.build_report`` and record their hashes in ``manifest["files"]``;
-    when the report package is not installed, add a note instead."""
+    when the report package is not installed or the report fails (anything but an
+    OSError, e.g. a full disk, which aborts the run), add a note instead and keep the
+    run without a report."""
     try:
         from ..report import build_report  # type: ignore[attr-defined]
     except ImportError as exc:
@@ -280,7 +282,20 @@ def report_into(folder: Path, manifest: dict[str, Any]) -> list[Path]:
             "report skipped: bubblescope.report is not available"]
         manifest["files"] = {}
         return []
-    paths = list(build_report(RunResults(folder), folder))
+    try:
+        paths = list(build_report(RunResults(folder), folder))
+    except OSError:
+        raise
+    except Exception as exc:            # a report bug must not cost the run's results
+        import shutil
+
+        (folder / "report.html").unlink(missing_ok=True)
+        shutil.rmtree(folder / "figures", ignore_errors=True)
+        msg = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        manifest.setdefault("notes", {})["report"] = [
+            f"report failed ({msg}); rebuild it with `bubblescope report RUN`"]
+        manifest["files"] = {}
+        return []
     manifest["files"] = report_files(folder)
     manifest.get("notes", {}).pop("report", None)
     return paths
