@@ -70,3 +70,28 @@ def test_contract_leverage_adds_leases_to_both_sides() -> None:
     dead = alive.copy()
     dead[0, 1] = False
     assert contract_leverage(c, lay, dead, assets, liab, 0)[0, 0] == pytest.approx(6.0 / 20.0)
+
+
+def test_interest_only_until_amortisation_starts() -> None:
+    # 12 at 0% rate, annuity to end-2028 (quarters 0..12), principal from 2027Q4 (quarter
+    # 8): nothing repaid in quarters 0..7, then 12 / 5 a quarter over the last five
+    net = make_network(
+        [{"id": "b", "kind": "spv", "cash": 20.0}, {"id": "lender", "kind": "bank"}],
+        [{"id": "loan", "kind": "loan", "lender": "lender", "borrower": "b", "amount": 12.0,
+          "rate": 0.0, "start": "2025-10-01", "end": "2028-12-31", "amortisation": "annuity",
+          "amortisation_start": "2027Q4"}])
+    f = FactorPaths.flat(1, 13, base_rate=0.0)
+    res = simulate(net, f, horizon="2028Q4")
+    expected = np.r_[np.zeros(8), np.full(5, 12.0 / 5)]
+    np.testing.assert_allclose(res.debt["paid"][0, :, 0], expected, atol=1e-12)
+    ref = simulate_reference(net, f, horizon="2028Q4")
+    np.testing.assert_allclose(ref["debt_paid"][0, :, 0], expected, atol=1e-12)
+
+
+def test_amortisation_start_after_the_end_is_rejected() -> None:
+    with pytest.raises(ValueError, match="amortisation_start"):
+        make_network(
+            [{"id": "b", "kind": "spv"}, {"id": "lender", "kind": "bank"}],
+            [{"id": "loan", "kind": "loan", "lender": "lender", "borrower": "b",
+              "amount": 1.0, "rate": 0.0, "end": "2027-01-01",
+              "amortisation_start": "2028-01-01"}])

@@ -306,6 +306,8 @@ class Compiled:
     #: (T, K) take-or-pay rent and compute still due after each quarter over each
     #: contract's whole term (None: all terms end inside the horizon; use ``fixed``)
     contracted_after: Array | None = None
+    #: (D,) first quarter principal is repaid (interest only before), None: from the start
+    amort_start: Array | None = None
 
     @property
     def n_entities(self) -> int:
@@ -496,6 +498,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
                      PERPETUAL, np.zeros(T), 10**6, SENIORITY_RANK[Seniority.senior_unsecured])
 
     am_code = {"bullet": BULLET, "linear": LINEAR, "annuity": ANNUITY, "custom": CUSTOM}
+    am_from: dict[str, int] = {}
     for c in network.contracts:
         if c.status.value == "cancelled":
             continue
@@ -533,6 +536,7 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
                     if 0 <= t < T:
                         cust[t] += pay.amount
             rk = SENIORITY_RANK[c.seniority]
+            am_from[c.id] = qi(getattr(c, "amortisation_start", None), -1)
             is_float = c.rate_type == "floating"
             r = (c.spread or 0.0) if is_float else (c.rate or 0.0)
             committed = c.amount_type.value != "ceiling" and c.status.value != "announced"
@@ -892,6 +896,9 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         ms_first=arr([m[1] for m in milestones], int),
         ms_level=arr([m[2] for m in milestones]), ms_amount=arr([m[3] for m in milestones]),
         ms_window=arr([m[4] for m in milestones], bool), capacity_ratio=capacity_ratio)
+    starts = np.array([am_from.get(d, -1) for d in debt_ids], dtype=int)
+    if (starts > 0).any():
+        out.amort_start = starts
     if _full_term:
         out.contracted_after = _contracted_after(network, out)
     return out

@@ -52,8 +52,8 @@ def _principal(c: Compiled, d: int, bal: float, rate: float, t: int) -> float:
     left = int(c.maturity[d]) - t + 1
     if left <= 1:
         x = bal
-    elif am == BULLET:
-        x = 0.0
+    elif am == BULLET or (c.amort_start is not None and t < c.amort_start[d]):
+        x = 0.0   # bullet, or interest only before amortisation starts
     elif am == LINEAR:
         x = bal / left
     elif am == ANNUITY:
@@ -382,7 +382,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             if prm.refinancing_conditions and d in guarantor:
                 g = guarantor[d]
                 gb = "IG" if c.rating_bucket[g] == 0 else "HY"
-                is_open = alive[g] and f.credit_spread[gb][p, t] < prm.refinance_spread_max
+                is_open = is_open or (alive[g] and f.credit_spread[gb][p, t]
+                                      < prm.refinance_spread_max)
             if is_open:
                 refi[d] = min(prin[d], need[i])
                 need[i] -= refi[d]

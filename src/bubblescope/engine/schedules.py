@@ -47,7 +47,8 @@ def principal_due(c: Compiled, balance: Array, rates: Array, t: int) -> Array:
     bullet: everything at maturity (and, past maturity, whatever
     was rolled over is due again each quarter); linear: ``B / n`` with ``n`` quarters left including
     this one; annuity: level payment less interest; custom: the listed repayment (at most
-    the balance); perpetual: nothing. Whatever is left at maturity is due then.
+    the balance); perpetual: nothing. Before ``amortisation_start`` nothing but what
+    falls due at maturity. Whatever is left at maturity is due then.
     """
     left = c.maturity - t + 1                      # quarters left, this one included
     at_mat = (left <= 1)[None, :]
@@ -59,6 +60,8 @@ def principal_due(c: Compiled, balance: Array, rates: Array, t: int) -> Array:
     out = np.where(am == LINEAR, lin, out)
     out = np.where(am == ANNUITY, ann, out)
     out = np.where(am == CUSTOM, cus, out)
+    if c.amort_start is not None:
+        out = np.where((t < c.amort_start)[None, :], 0.0, out)   # interest only
     out = np.where(at_mat, balance, out)
     out = np.where(am <= CUSTOM, np.minimum(np.maximum(out, 0.0), balance), 0.0)
     return out

@@ -339,10 +339,11 @@ def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int
     open_ = ((borrower_spread < c.params.refinance_spread_max) & (window[:, None] > 0))
     open_debt = open_[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
     if c.params.refinancing_conditions and len(c.guar_debt):
-        # a guaranteed instrument rolls over on its guarantor's credit
+        # a guaranteed instrument also rolls over on its guarantor's credit (a guarantee
+        # can only open the market to it, never close it)
         for d, g in zip(c.guar_debt, c.guar_by, strict=True):
-            open_debt[:, d] = st.alive[:, g] & (spread[:, c.rating_bucket[g]]
-                                                < c.params.refinance_spread_max)
+            open_debt[:, d] |= st.alive[:, g] & (spread[:, c.rating_bucket[g]]
+                                                 < c.params.refinance_spread_max)
     for d in np.nonzero(principal.any(axis=0))[0]:
         i = c.debtor[d]
         x = np.minimum(principal[:, d], need[:, i]) * open_debt[:, d]

@@ -175,6 +175,9 @@ class _RatedContract(ContractBase):
             raise ValueError("rate: a fixed-rate contract needs `rate`")
         if self.rate_type == "floating" and self.spread is None:
             raise ValueError("spread: a floating-rate contract needs `spread`")
+        begin = getattr(self, "amortisation_start", None)
+        if begin is not None and self.end is not None and begin > self.end:
+            raise ValueError(f"amortisation_start: {begin} is after the end {self.end}")
 
 
 class EquityStake(ContractBase):
@@ -213,6 +216,9 @@ class Loan(_RatedContract):
     schedule: list[Payment] = Field(default_factory=list,
                                     description="Principal repayments, for custom amortisation.",
                                     json_schema_extra={"unit": "list"})
+    amortisation_start: Date | None = when(
+        "Principal repayments begin on this date (interest only before; e.g. while a "
+        "campus is built).")
     payments_per_year: int = Field(4, ge=1, le=12, description="Interest payments a year.",
                                    json_schema_extra={"unit": "per year"})
     seniority: Seniority = Field(Seniority.senior_secured, description="Rank in a default.",
@@ -252,6 +258,9 @@ class Bond(_RatedContract):
     amortisation: Amortisation = Field(Amortisation.bullet,
                                        description="bullet | linear | annuity | custom.",
                                        json_schema_extra={"unit": "text"})
+    amortisation_start: Date | None = when(
+        "Principal repayments begin on this date (interest only before; e.g. while a "
+        "campus is built).")
     payments_per_year: int = Field(2, ge=1, le=12, description="Coupons a year.",
                                    json_schema_extra={"unit": "per year"})
     seniority: Seniority = Field(Seniority.senior_secured, description="Rank in a default.",
