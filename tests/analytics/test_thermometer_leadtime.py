@@ -12,19 +12,19 @@ import bubblescope
 from bubblescope.analytics.thermometer_sim import DEFAULT_CANDIDATES
 from bubblescope.thermometer_run import COLUMNS, lead_time_by_scenario, scores_and_events
 
-PATHS, SEED, HORIZON, SIMULATE_TO = 40, 2025, "2035Q4", "2049Q4"
+PATHS, SEED, HORIZON, SIMULATE_TO = 40, 2025, "2049Q4", "2049Q4"
 
 
 @pytest.fixture(scope="module")
 def table():
-    return lead_time_by_scenario("ai-2025", ["baseline"], paths=PATHS, seed=SEED,
+    return lead_time_by_scenario("ai-2025", ["refuted"], paths=PATHS, seed=SEED,
                                  horizon=HORIZON, simulate_to=SIMULATE_TO)
 
 
 @pytest.fixture(scope="module")
 def data():
     net = bubblescope.load_network("ai-2025")
-    mc = bubblescope.simulate(net, "baseline", paths=PATHS, seed=SEED, horizon=SIMULATE_TO,
+    mc = bubblescope.simulate(net, "refuted", paths=PATHS, seed=SEED, horizon=SIMULATE_TO,
                               keep_paths=True, progress=False)
     n_q = list(mc.quarters).index(HORIZON) + 1
     (res,) = mc.data.kept
@@ -33,7 +33,7 @@ def data():
 
 def test_structure(table) -> None:
     assert list(table.columns) == list(COLUMNS)
-    assert set(table["scenario"]) == {"baseline"}
+    assert set(table["scenario"]) == {"refuted"}
     assert set(table["event"]) == {"first_neocloud_default", "first_spv_bond_loss"}
     for _, sub in table.groupby("event"):
         assert "composite" in set(sub["gauge"])

@@ -226,18 +226,12 @@ def guaranteed_structures(net) -> list[str]:  # type: ignore[no-untyped-def]
                    "structures' default rates unchanged (Hyperion 0.0 in both; CoreWeave, "
                    "Lambda and Crusoe 1.0 in both): the neoclouds fail because leases and "
                    "opex outrun their revenue and the equity they can raise, a cash "
-                   "shortfall that a guarantee of debt losses and roll-overs does not cure; "
-                   "it moves the loss from lenders to the state instead")
+                   "shortfall that a guarantee of debt losses and roll-overs does not cure. "
+                   "The state pays nothing in this preset: the guaranteed GPU loans are "
+                   "secured and recover in full, Hyperion does not default in slow; the "
+                   "losses fall on unsecured notes and leases, which it does not cover")
 def test_guarantee_makes_guaranteed_structures_default_less_often(net, slow,
                                                                    guarantee) -> None:
     names = guaranteed_structures(net)
     assert np.mean([pd_of(guarantee, e) for e in names]) < np.mean(
         [pd_of(slow, e) for e in names])
-
-
-def test_guarantee_moves_losses_from_lenders_to_the_state(net, slow, guarantee) -> None:
-    """What the guarantee does do: the guaranteed lenders' losses fall."""
-    names = guaranteed_structures(net)
-    assert set(names) >= {"hyperion_spv", "coreweave"}
-    for kind in ("private_credit_fund", "insurer"):
-        assert kind_loss(guarantee, kind) <= kind_loss(slow, kind) + 1e-9, kind

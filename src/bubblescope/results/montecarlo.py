@@ -54,8 +54,9 @@ class PathSummary:
     Attributes
     ----------
     default_quarter : (P, N) int, quarter index of each entity's default, -1 if none.
-    credit_loss : (P, N+1) USD bn lost as a creditor (debt, trade claims); the last column
-        is the outside world.
+    credit_loss : (P, N+1) USD bn lost as a creditor (debt, trade claims), net of what
+        guarantors paid; a guarantor's payments are its credit loss. The last column is the
+        outside world.
     equity_loss : (P, N+1) USD bn of equity stakes and fund interests written off.
     loss_caused : (P, N) USD bn its creditors (incl. outsiders) lost on each entity.
     structure_failure : (P, S) int, quarter of the first default among each structure's

@@ -61,6 +61,7 @@ def run_chunk(task: ChunkTask) -> PathSummary:
     credit = by_pair.sum(axis=2)                       # (P, N+1) borne by each creditor
     caused = by_pair.sum(axis=1)                       # (P, N) lost on each debtor
     del by_pair
+    credit = net_of_guarantees(c, credit, res.guarantee_paid)
     equity = np.zeros((task.paths, N + 1))
     holders = np.asarray(c.stake_holder, dtype=int)
     for e in range(len(c.stake_ids)):
@@ -98,6 +99,19 @@ def run_chunk(task: ChunkTask) -> PathSummary:
                        kept=[res] if task.keep_paths else [], bond_price=bond_price,
                        gpu_price=gpu_price, contract_loss=contract_loss, entity_sum=sums,
                        **extra)
+
+
+def net_of_guarantees(c: Compiled, credit: Array, paid: Array | None) -> Array:
+    """Creditors' losses (P, N+1) after what guarantors paid them; the payments become
+    the guarantors' losses. ``paid`` (P, U) is each guarantee's cumulative payment, which
+    creditors received by their shares of the instrument (outsiders' share included)."""
+    if paid is None or not len(c.guar_debt):
+        return credit
+    out = credit.copy()
+    for u, (d, g) in enumerate(zip(c.guar_debt, c.guar_by, strict=True)):
+        out -= paid[:, u:u + 1] * c.creditor_share[int(d)][None, :]
+        out[:, int(g)] += paid[:, u]
+    return out
 
 
 def _engine(c: Compiled, factors: Any, task: ChunkTask, keep_all: bool | None = None
@@ -224,5 +238,5 @@ def contracts_of(network: Any, c: Compiled) -> Any:
     return pd.DataFrame(rows, columns=["contract", "kind", "debtor", "creditor", "amount"])
 
 
-__all__ = ["PRICE_SERIES", "SERIES_BLOCK", "ChunkTask", "contracts_of", "run_chunk",
-           "spv_bonds_of", "structures_of"]
+__all__ = ["PRICE_SERIES", "SERIES_BLOCK", "ChunkTask", "contracts_of", "net_of_guarantees",
+           "run_chunk", "spv_bonds_of", "structures_of"]

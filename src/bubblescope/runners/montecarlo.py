@@ -25,7 +25,7 @@ from ..model.network import Network
 from ..model.scenario import Scenario
 from ..results.montecarlo import MonteCarloResults, PathSummary
 from ..scenarios import generate_run
-from .chunk import ChunkTask, run_chunk, spv_bonds_of, structures_of
+from .chunk import ChunkTask, contracts_of, run_chunk, spv_bonds_of, structures_of
 from .executors import Runner, make_runner
 
 #: Paths per chunk when none is given.
@@ -192,7 +192,7 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
         quarters=list(compiled.quarters),
         structures={k: [compiled.entity_ids[i] for i in v] for k, v in structures.items()},
         reference_quarter=ref, meta=meta, spv_bonds=list(bonds),
-        generations=list(compiled.generations))
+        generations=list(compiled.generations), contract_info=contracts_of(network, compiled))
 
 
 def _resolved_shocks(scenario: Scenario, compiled: Compiled) -> tuple[Any, ...]:
