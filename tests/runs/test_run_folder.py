@@ -111,6 +111,8 @@ def test_tables_equal_the_monte_carlo(kept) -> None:
         np.testing.assert_allclose(eq.set_index("entity").loc[ref.index, "default_share"],
                                    ref["default_probability"], atol=1e-12)
         con = of(run, "contracts", name)
+        assert con["kind"].notna().all() and con["debtor"].notna().all()
+        assert con.set_index("contract").loc["hyperion_bonds", "debtor"] == "hyperion_spv"
         np.testing.assert_allclose(con["expected_loss"],
                                    mc.data.contract_loss.mean(axis=0), rtol=1e-12)
         fq = of(run, "factor_quantiles", name).query(

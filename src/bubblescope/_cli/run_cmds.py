@@ -101,10 +101,20 @@ def _check_horizon(network: str, horizon: str) -> None:
         raise InputError.single("--horizon", str(exc).split(": ", 1)[-1]) from None
 
 
+def _summary_console() -> Any:
+    """The terminal's console; when the output is not a terminal (a pipe, a log file,
+    ``make run`` in CI), a wide one so that a table per scenario column does not wrap."""
+    from rich.console import Console
+
+    return console if console.is_terminal else Console(width=max(console.width, 140))
+
+
 def print_summary(run: Any) -> None:
     """Per scenario: who fails first; key entities' default probabilities; losses by
     holder kind; the revenue hurdle."""
     from ..runs import summary as sm
+
+    console = _summary_console()
 
     ov = sm.scenario_overview(run)
     rows = []

@@ -150,7 +150,6 @@ def run_job(spec: RunSpec, *, now: dt.datetime | None = None,
         bad arguments or inputs, an unwritable output folder, a run folder that already
         exists, a full disk; nothing is left behind.
     """
-    from ..runners.chunk import contracts_of
     from ..runners.executors import make_runner
     from ..runners.montecarlo import run_montecarlo
 
@@ -166,7 +165,6 @@ def run_job(spec: RunSpec, *, now: dt.datetime | None = None,
     notes: dict[str, list[str]] = {}
     with staged_run(out, rid) as tmp:
         _write_inputs(tmp, net, scenarios)
-        compiled = None
         with make_runner(spec.runner, workers=spec.workers) as runner:
             chunk = spec.chunk_size or balanced_chunk(
                 spec.paths, int(getattr(runner, "workers", None) or 1)
@@ -181,13 +179,9 @@ def run_job(spec: RunSpec, *, now: dt.datetime | None = None,
                                         label=f"{scen.name}: {spec.paths:,} paths")
                 except ValueError as exc:
                     raise InputError.single(f"scenario {scen.name}", str(exc)) from None
-                if compiled is None:
-                    from ..engine.compile import compile_network
-
-                    compiled = compile_network(net, spec.horizon)
-                if mc.contract_info is None:
-                    mc.contract_info = contracts_of(net, compiled)
                 secs = time.perf_counter() - t0
+                if mc.contract_info is None:
+                    mc.contract_info = _contract_info(net, scen, spec.horizon)
                 timings[scen.name] = secs
                 results[scen.name] = mc
                 notes[scen.name] = list(mc.meta.get("notes", []))
@@ -225,6 +219,18 @@ def run_job(spec: RunSpec, *, now: dt.datetime | None = None,
                                 "report", "total"]}
         write_manifest(tmp, manifest)
     return JobResult(path=out / rid, manifest=manifest, results=results)
+
+
+def _contract_info(net: Network, scenario: Scenario, horizon: str) -> pd.DataFrame:
+    """The contracts behind ``PathSummary.contract_loss``'s columns, compiled as the Monte
+    Carlo compiles them (the engine's defaults with the scenario's switches; a scenario's
+    shocks and guarantee change no contract list, so they need not be applied here)."""
+    from ..engine.compile import compile_network
+    from ..runners.chunk import contracts_of
+    from ..runners.montecarlo import engine_params
+
+    params, _ = engine_params(scenario, None)
+    return contracts_of(net, compile_network(net, horizon, params))
 
 
 def _write_inputs(tmp: Path, net: Network, scenarios: list[Scenario]) -> None:
@@ -310,6 +316,6 @@ def report_files(folder: Path) -> dict[str, str]:
     return files
 
 
-__all__ = ["balanced_chunk", "DEFAULT_HORIZON", "DEFAULT_PATHS", "DEFAULT_RUNNER", "PRESET_ORDER", "JobResult",
-           "RunSpec", "check_spec", "load_inputs", "preset_names", "report_files",
+__all__ = ["DEFAULT_HORIZON", "DEFAULT_PATHS", "DEFAULT_RUNNER", "PRESET_ORDER", "JobResult",
+           "RunSpec", "balanced_chunk", "check_spec", "load_inputs", "preset_names", "report_files",
            "report_into", "run_job", "write_manifest", "write_tables"]
