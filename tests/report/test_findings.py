@@ -140,6 +140,14 @@ def test_gpu_prices_with_and_without_feedback() -> None:
         "doom_gpu_prices"].status == NOT_IN_RUN
 
 
+def test_gpu_prices_compared_before_both_reach_zero() -> None:
+    zero = gpu(0.0, 0.0)
+    zero = zero[zero["quarter"] == "2027Q4"].assign(quarter="2028Q1")
+    g = pd.concat([gpu(0.2, 0.3), zero])
+    f = by_key(evaluate_findings({"gpu_prices": g}))["doom_gpu_prices"]
+    assert f.status == AGREES and "(2027Q4)" in f.evidence
+
+
 def test_guarantee_lowers_defaults_of_guaranteed_debtors() -> None:
     t = {"entities": pd.concat([entities("slow", SLOW), entities("guarantee", [
         ("neo", "neocloud", 0.5, "2026Q3"), ("spv_a", "spv", 0.1, "2027Q1"),
@@ -185,9 +193,9 @@ def test_scenario_summary_is_built_from_the_numbers() -> None:
     assert "Neo (median 2026Q3, PD 0.80 ± 0.02)" in text
     assert "spv_a 0.40 ± 0.02" in text
     assert "No hyperscalers or banks default" in text
-    assert "Losses average $7.00bn a path in all; private-credit funds bear the most " \
-           "($5.00bn on average, 71% of the total, 95% VaR $10.0bn), then banks ($2.00bn)" \
-           in text
+    assert ("Losses average $7.00bn a path in all; private-credit funds bear the most "
+            "($5.00bn on average, mostly as lenders, 71% of the total, 95% VaR $10.0bn), "
+            "then banks ($2.00bn)") in text
     assert "75% is lent money" in text
     refuted = " ".join(scenario_summary(t, "refuted"))
     assert "×1.40" in refuted and refuted != text

@@ -85,3 +85,30 @@ def test_sections_read_the_run(small_run) -> None:
     assert [c.id for c in scen.children] == [f"scenario-{s}" for s in small_run.scenarios]
     figs = [p for c in scen.children for k, p in c.blocks if k == "figure"]
     assert len(figs) >= 5 * len(small_run.scenarios)
+
+
+def test_thermometer_bands_and_lead_times_when_the_run_has_them(small_run) -> None:
+    import pandas as pd
+
+    from bubblescope.report.build import context_of
+    from bubblescope.report.sections import thermometer_section
+
+    ctx = context_of(small_run)
+    plain = thermometer_section(ctx)
+    assert any("were not computed for this run" in str(p) for k, p in plain.blocks)
+    assert any(k == "figure" for k, _ in plain.blocks)            # today's gauges
+    quarters = ["2026Q1", "2026Q2", "2026Q3"]
+    ctx.tables["thermometer_bands"] = pd.DataFrame(
+        [{"scenario": s, "gauge": g, "quarter": q, "q05": 10.0, "q25": 20.0, "q50": 30.0,
+          "q75": 40.0, "q95": 50.0} for s in small_run.scenarios
+         for g in ("composite", "neocloud") for q in quarters])
+    ctx.tables["lead_times"] = pd.DataFrame(
+        {"scenario": small_run.scenarios, "event": "neocloud_default", "gauge": "composite",
+         "rule": "amber", "threshold": 40, "hit_rate": [0.5, 0.25],
+         "false_alarm_rate": [0.1, None], "youden_j": [0.4, None], "median_lead": [2, 3]})
+    full = thermometer_section(ctx)
+    assert not any("were not computed" in str(p) for k, p in full.blocks)
+    figs = [p for k, p in full.blocks if k == "figure"]
+    assert len(figs) == 1 + len(small_run.scenarios)
+    html = "".join(str(p) for k, p in full.blocks if k == "html")
+    assert "neocloud_default" in html and "n/a" in html

@@ -209,8 +209,9 @@ def first_to_fail_figure(ent: pd.DataFrame, ftf: pd.DataFrame | None, scenario: 
                              showlegend=False,
                              hovertemplate="%{y}: %{x:.2f}<extra></extra>"), row=1, col=2)
         fig.update_xaxes(range=[0, 1.05], row=1, col=2)
-    fig.update_layout(**LAYOUT, height=max(320, 26 * len(d) + 120),
-                      title=f"{scenario}: who fails first, and when")
+    fig.update_layout(**LAYOUT, height=max(340, 26 * len(d) + 150),
+                      title=f"{scenario}: who fails first, and when",
+                      legend={"orientation": "h", "y": -0.12, "x": 0})
     return fig
 
 
@@ -235,6 +236,7 @@ def gpu_price_figure(gp: pd.DataFrame, scenario: str, generation: str | None = N
         for tr in band_traces(part, label, colour, dash=dash):
             fig.add_trace(tr)
     note = "" if has_off else " — the scenario has no fire-sale feedback"
+    fig.update_xaxes(nticks=12, tickangle=0)
     fig.update_layout(**LAYOUT, height=360, yaxis={"title": "share of original cost"},
                       title=f"{scenario}: {gen} GPU price{note}")
     return fig
@@ -252,6 +254,7 @@ def bond_price_figure(bp: pd.DataFrame, scenario: str) -> go.Figure | None:
         for tr in band_traces(part, str(b), PALETTE[i % len(PALETTE)]):
             fig.add_trace(tr)
     fig.add_hline(y=1.0, line={"color": "#888", "dash": "dot"})
+    fig.update_xaxes(nticks=12, tickangle=0)
     fig.update_layout(**LAYOUT, height=360, yaxis={"title": "price per unit of principal"},
                       title=f"{scenario}: SPV bond prices (par = 1)")
     return fig
@@ -319,6 +322,7 @@ def bands_figure(bands: pd.DataFrame, scenario: str) -> go.Figure | None:
                 fig.add_trace(tr)
     for y, c in ((40, "#e0a800"), (70, "#d62728")):
         fig.add_hline(y=y, line={"color": c, "dash": "dot"})
+    fig.update_xaxes(nticks=12, tickangle=0)
     fig.update_layout(**LAYOUT, height=360, yaxis={"title": "score", "range": [0, 100]},
                       title=f"{scenario}: simulated gauges")
     return fig

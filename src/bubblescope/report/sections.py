@@ -146,9 +146,16 @@ def summary_section(ctx: Context) -> Section:
     s.h3("Against the seeds")
     s.p(findings_sentence(found) + " (details in section 10)")
     s.items([f"{'Agrees' if f.status == AGREES else 'Disagrees'} — {f.scenario}: "
-             f"{f.claim[0].lower() + f.claim[1:]} ({f.evidence})."
+             f"{_lower_first(f.claim)} ({f.evidence})."
              for f in found if f.status in (AGREES, DISAGREES)])
     return s
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter unless it starts an acronym (``SPVs``, ``GPU``)."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 # --------------------------------------------------------------------------- 2 network
@@ -463,7 +470,7 @@ def comparison_section(ctx: Context) -> Section:
     s.p("Default probabilities by the horizon (± standard error) of the key entities, the "
         "total mean loss of all holders (USD bn) and the fire-sale amplification, where "
         "the scenario turns the feedback on.")
-    s.html(html_table(pd.DataFrame(rows)))
+    s.html(html_table(pd.DataFrame(rows), css="data nowrap"))
     pdt = ent[ent["entity"].isin(key)].copy()
     pdt["_o"] = pdt["entity"].map({k: i for i, k in enumerate(key)})
     pdt = pdt.sort_values(["scenario", "_o"])

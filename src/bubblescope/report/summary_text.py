@@ -27,6 +27,10 @@ Tables = Mapping[str, pd.DataFrame]
 
 AGREES, DISAGREES, NOT_IN_RUN = "agrees", "disagrees", "not in this run"
 
+#: GPU prices (share of cost) at or below this count as worthless when comparing the end
+#: of the paths with and without fire-sale feedback.
+PRICE_FLOOR = 0.005
+
 #: Kinds of entity whose default probabilities the summary and comparison lead with.
 KEY_KINDS = ("neocloud", "spv", "ai_lab", "hyperscaler", "cloud_provider", "chip_vendor")
 
@@ -125,10 +129,10 @@ def scenario_summary(tables: Tables, scenario: str, *, key: Sequence[str] | None
                 if len(f):
                     s += (f"; the first default is {singular(str(f['kind'].iloc[0]))} on "
                           f"{pct(f['share'].iloc[0])} of paths")
-                    if len(f) > 1 and float(f["share"].iloc[1]) > 0:
+                    if len(f) > 1 and pct(f["share"].iloc[1]) != "0%":
                         s += (f" ({plural(str(f['kind'].iloc[1]))} "
                               f"{pct(f['share'].iloc[1])})")
-                if len(none) and float(none.iloc[0]) > 0:
+                if len(none) and pct(none.iloc[0]) != "0%":
                     s += f", and {pct(none.iloc[0])} of paths see no default at all"
             out.append(s + ".")
             if "median_default_quarter" in d.columns:
@@ -161,8 +165,14 @@ def scenario_summary(tables: Tables, scenario: str, *, key: Sequence[str] | None
         if total > 0:
             top = hk.head(3).to_dict("records")
             first = top[0]
+            how = ""
+            if is_num(first.get("equity_loss_mean")) and is_num(first.get("credit_loss_mean")):
+                eq, cr = float(first["equity_loss_mean"]), float(first["credit_loss_mean"])
+                if eq + cr > 0 and max(eq, cr) / (eq + cr) >= 0.6:
+                    how = (", mostly equity written off" if eq > cr
+                           else ", mostly as lenders")
             s = (f"Losses average {usd(total)} a path in all; {plural(str(first['kind']))} "
-                 f"bear the most ({usd(first['loss_mean'])} on average, "
+                 f"bear the most ({usd(first['loss_mean'])} on average{how}, "
                  f"{pct(first['loss_mean'] / total)} of the total, 95% VaR "
                  f"{usd(first.get('loss_p95'))})")
             if len(top) > 1:
@@ -419,19 +429,30 @@ def _c_gpu_below(tables: Tables, **_: Any) -> tuple[str, str]:
         return NOT_IN_RUN, "gpu-doom-loop was not run"
     if not {True, False} <= set(g["feedback"].astype(bool)):
         return NOT_IN_RUN, "GPU prices without the feedback were not computed"
-    last = max(g["quarter"], key=_quarter_key)
-    end = g[g["quarter"] == last]
-    on = end[end["feedback"].astype(bool)].set_index("generation")["p50"]
-    off = end[~end["feedback"].astype(bool)].set_index("generation")["p50"]
-    both = on.index.intersection(off.index)
-    if len(both) == 0:
+    fb = g["feedback"].astype(bool)
+    on_all = g[fb].pivot_table(index="quarter", columns="generation", values="p50")
+    off_all = g[~fb].pivot_table(index="quarter", columns="generation", values="p50")
+    gens = [x for x in on_all.columns if x in off_all.columns]
+    gens = [x for x in gens if x != "default"] or gens
+    if not gens:
         return NOT_IN_RUN, "no generation has both prices"
-    below = [gen for gen in both if on[gen] < off[gen]]
-    gens = [gen for gen in both if gen != "default"] or list(both)
-    txt = "; ".join(f"{gen} {on[gen]:.3f} vs {off[gen]:.3f}" for gen in gens[:4])
-    ok = len([x for x in below if x in gens]) > len(gens) / 2
+    below, parts = 0, []
+    for gen in gens:
+        both = pd.DataFrame({"on": on_all[gen], "off": off_all[gen]}).dropna()
+        both = both.loc[sorted(both.index, key=_quarter_key)]
+        # the last quarter before both medians reach (about) zero: where "end" still says
+        # something once every GPU is worth nothing
+        live = both[both.max(axis=1) > PRICE_FLOOR]
+        q = live.index[-1] if len(live) else both.index[-1]
+        on, off = float(both.at[q, "on"]), float(both.at[q, "off"])
+        below += on < off
+        parts.append(f"{gen} {on:.3f} vs {off:.3f} ({q})")
+    ok = below > len(gens) / 2
     return (AGREES if ok else DISAGREES,
-            f"median GPU price in {last} with vs without feedback (share of cost): {txt}")
+            f"median GPU price with vs without feedback (share of cost), in the last quarter "
+            f"before it reaches zero: {'; '.join(parts[:4])}"
+            f"{'; …' if len(parts) > 4 else ''}; lower with feedback for {below} of "
+            f"{len(gens)} generations")
 
 
 def _c_guarantee(tables: Tables, *, guaranteed: Sequence[str] | None = None,
