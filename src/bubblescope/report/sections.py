@@ -400,6 +400,19 @@ def scenario_section(ctx: Context, scenario: str, key: list[str]) -> Section:
     if hk is not None and not {"credit_loss_mean", "equity_loss_mean"} <= set(hk.columns):
         hk = _with_split(t, scenario, hk)
     s.figure(F.loss_waterfall_figure(hk, scenario), f"{sid}-waterfall")
+    ct = table(t, "contracts", scenario)
+    if ct is not None and len(ct) and "expected_loss" in ct.columns:
+        top = ct[ct["expected_loss"] > 0].sort_values("expected_loss", ascending=False)
+        if len(top):
+            cols = [c for c in ("contract", "kind", "debtor", "creditor", "amount",
+                                "loss_probability", "expected_loss", "loss_p95")
+                    if c in top.columns]
+            s.html(f"<details><summary>Contracts with the largest expected loss "
+                   f"({min(len(top), 12)} of {len(top)} that lose on some path)</summary>"
+                   + html_table(top[cols].head(12).rename(columns={
+                       "loss_probability": "loses on", "expected_loss": "expected loss",
+                       "loss_p95": "95% quantile"}), {"loses on": lambda v: pct(v, 1)})
+                   + "</details>")
     s.figure(F.gpu_price_figure(table(t, "gpu_prices", scenario), scenario),
              f"{sid}-gpu", "The run did not record GPU prices.")
     s.figure(F.bond_price_figure(table(t, "bond_prices", scenario), scenario),
