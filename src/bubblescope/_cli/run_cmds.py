@@ -236,6 +236,7 @@ def runs_compare(
         typer.echo(json.dumps(c, indent=2, default=str))
         return
     a, b = c["runs"]
+    console = _summary_console()
     rows = [(f"file {what}", f) for what in ("added", "removed", "changed")
             for f in c["inputs"][what]]
     rows += [(k, f"{v[0]} → {v[1]}") for k, v in c["settings"].items()]
