@@ -36,6 +36,11 @@ def _sorted_quarters(qs: Sequence[str]) -> list[str]:
     return sorted(set(qs), key=lambda q: (int(q[:4]), int(q[5])) if len(q) == 6 else (0, 0))
 
 
+def quarter_start(q: str) -> str:
+    """``"2027Q3"`` → ``"2027-07-01"`` (for a time axis)."""
+    return f"{q[:4]}-{3 * (int(q[5]) - 1) + 1:02d}-01"
+
+
 def band_traces(df: pd.DataFrame, name: str, colour: str, *, showlegend: bool = True,
                 legendgroup: str | None = None, dash: str | None = None) -> list[go.Scatter]:
     """Median line with 5–95% and 25–75% bands of a quantile table (``quarter, p5..p95``)."""
@@ -189,16 +194,16 @@ def first_to_fail_figure(ent: pd.DataFrame, ftf: pd.DataFrame | None, scenario: 
         se = g["default_probability_se"] if "default_probability_se" in g.columns else 0 * g[
             "default_probability"]
         fig.add_trace(go.Scatter(
-            x=g["median_default_quarter"], y=[names.get(e, e) for e in g["entity"]],
+            x=[quarter_start(q) for q in g["median_default_quarter"]],
+            y=[names.get(e, e) for e in g["entity"]], text=g["median_default_quarter"],
             mode="markers", name=plural(str(kind)),
             marker={"size": 8 + 22 * g["default_probability"],
                     "color": KIND_COLOURS.get(str(kind), "#888"),
                     "line": {"width": 0.5, "color": "black"}},
             customdata=np.stack([g["default_probability"], se], axis=1),
-            hovertemplate="%{y}: median %{x}, PD %{customdata[0]:.2f} ± "
+            hovertemplate="%{y}: median %{text}, PD %{customdata[0]:.2f} ± "
                           "%{customdata[1]:.2f}<extra></extra>"), row=1, col=1)
-    order = _sorted_quarters(d["median_default_quarter"].tolist())
-    fig.update_xaxes(categoryorder="array", categoryarray=order, row=1, col=1)
+    fig.update_xaxes(type="date", row=1, col=1)
     fig.update_yaxes(categoryorder="array",
                      categoryarray=[names.get(e, e) for e in d["entity"]][::-1], row=1, col=1)
     if ftf is not None and not ftf.empty:
@@ -209,6 +214,7 @@ def first_to_fail_figure(ent: pd.DataFrame, ftf: pd.DataFrame | None, scenario: 
                              showlegend=False,
                              hovertemplate="%{y}: %{x:.2f}<extra></extra>"), row=1, col=2)
         fig.update_xaxes(range=[0, 1.05], row=1, col=2)
+        fig.update_yaxes(ticksuffix="  ", row=1, col=2)
     fig.update_layout(**LAYOUT, height=max(340, 26 * len(d) + 150),
                       title=f"{scenario}: who fails first, and when",
                       legend={"orientation": "h", "y": -0.12, "x": 0})
