@@ -45,7 +45,8 @@ def prepare(network: Network | Compiled, factors: FactorPaths,
 
 
 def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
-               hook: Callable[[int, QuarterOut, State, slice], None] | None = None) -> dict:
+               hook: Callable[[int, QuarterOut, State, slice], None] | None = None,
+               keep_prices: bool = False) -> dict:
     P, T, N, D, K = f.paths, c.n_quarters, c.n_entities, c.n_debt, c.n_trade
     lay = Layout(c)
     st = initial_state(c, f, lay)
@@ -56,9 +57,11 @@ def _run_chunk(c: Compiled, f: FactorPaths, keep: bool, first: int = 0,
                                               "outstanding")} if keep else None)
     trade = {v: np.zeros((P, T, K)) for v in ("due", "paid", "loss")} if keep else None
     ext = np.zeros((2, P, T)) if keep else None
-    price = np.full((P, T, D), np.nan) if keep else None
-    gpu_price = np.zeros((P, T, len(c.generations))) if keep else None
-    resale = np.stack([f.resale(g)[:, :T] for g in c.generations], axis=2) if keep else None
+    prices = keep or keep_prices
+    price = np.full((P, T, D), np.nan) if prices else None
+    gpu_price = np.zeros((P, T, len(c.generations))) if prices else None
+    resale = (np.stack([f.resale(g)[:, :T] for g in c.generations], axis=2) if prices
+              else None)
     last_price = np.full((P, D), np.nan)
     rem = remaining_contracted(c)
     spv_debt = np.array([c.kinds[i] == "spv" for i in c.debtor], dtype=bool)
@@ -129,8 +132,8 @@ def kept_bytes(c: Compiled, paths: int) -> int:
 def simulate(network: Network | Compiled, factors: FactorPaths, *,
              horizon: str | dt.date = "2049Q4", params: EngineParams | None = None,
              keep_paths: bool = True, chunk_size: int = 2000,
-             on_quarter: Callable[[int, QuarterOut, State, slice], None] | None = None
-             ) -> Results:
+             on_quarter: Callable[[int, QuarterOut, State, slice], None] | None = None,
+             keep_prices: bool = False) -> Results:
     """Simulate ``network`` quarter by quarter on every path of ``factors``.
 
     Parameters
@@ -146,6 +149,9 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
     on_quarter : optional hook called after every quarter of every chunk with
         ``(quarter, QuarterOut, State, paths)`` (``paths`` is the chunk's slice of the path
         axis) — for streaming aggregates or inspecting state; it must not modify the state.
+    keep_prices : with ``keep_paths=False``, still keep the per-path debt and GPU prices
+        (``Results.debt_price``, ``Results.gpu_price``), about 8 bytes × paths × quarters ×
+        (debt instruments + GPU generations).
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size: must be >= 1, got {chunk_size}")
@@ -157,7 +163,8 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
                 f"keep_paths: per-path results for {f.paths} paths would take about "
                 f"{need / 1e9:.1f} GB; pass keep_paths=False (means, defaults and losses "
                 f"per path are still kept) or simulate fewer paths at a time")
-    chunks = [_run_chunk(c, f.slice(slice(a, a + chunk_size)), keep_paths, a, on_quarter)
+    chunks = [_run_chunk(c, f.slice(slice(a, a + chunk_size)), keep_paths, a, on_quarter,
+                         keep_prices)
               for a in range(0, f.paths, chunk_size)]
 
     def cat(key: str, axis: int = 0) -> Array:
@@ -177,6 +184,7 @@ def simulate(network: Network | Compiled, factors: FactorPaths, *,
                      for v in chunks[0]["trade"]}
         ext = np.concatenate([ch["ext"] for ch in chunks], axis=1)
         res.external_in, res.external_out = ext[0], ext[1]
+    if keep_paths or keep_prices:
         res.debt_price = np.concatenate([ch["price"] for ch in chunks])
         res.gpu_price = np.concatenate([ch["gpu_price"] for ch in chunks])
     return res

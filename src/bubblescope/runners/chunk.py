@@ -26,11 +26,6 @@ Array = np.ndarray
 PRICE_SERIES = {"gpu_resale_default": ("gpu_resale", "default"),
                 "gpu_rental_price": ("gpu_rental_price", None)}
 
-#: Paths per engine call when the engine's per-quarter prices are needed: the engine keeps
-#: every per-path time series with ``keep_paths=True`` (about 0.6 MB a path), so a chunk
-#: runs it on blocks of this many paths and keeps only the prices (bounded memory).
-SERIES_BLOCK = 100
-
 
 @dataclass(frozen=True)
 class ChunkTask:
@@ -119,55 +114,21 @@ def _engine(c: Compiled, factors: Any, task: ChunkTask, keep_all: bool | None = 
     """Run the engine on a chunk's factor paths; also return, per path, the prices of the
     SPV bonds ``(P, T, B)`` and of the GPUs per generation ``(P, T, G)`` (float32).
 
-    Per-quarter prices need the engine's ``keep_paths``; unless the caller wants every
-    series kept, the engine runs on blocks of :data:`SERIES_BLOCK` paths and only the
-    prices are kept. A path's numbers do not depend on the block it runs in.
+    Unless the caller wants every series kept, the engine keeps only the per-path prices
+    (``keep_prices``), so a whole chunk runs in one call with bounded memory.
     """
     keep = task.keep_paths if keep_all is None else keep_all
-    P = task.paths
-    if keep:
-        res = engine_simulate(c, factors, horizon=c.quarters[-1], params=task.params,
-                              keep_paths=True, chunk_size=max(P, 1))
-        return (res, _f32(res.debt_price[:, :, list(task.spv_bonds)]),  # type: ignore[index]
-                _f32(res.gpu_price))
-    blocks = [engine_simulate(c, factors.slice(slice(a, a + SERIES_BLOCK)),
-                              horizon=c.quarters[-1], params=task.params, keep_paths=True,
-                              chunk_size=SERIES_BLOCK)
-              for a in range(0, P, SERIES_BLOCK)]
-    bond = np.concatenate([_f32(b.debt_price[:, :, list(task.spv_bonds)])  # type: ignore[index]
-                           for b in blocks])
-    gpu = np.concatenate([_f32(b.gpu_price) for b in blocks])
-    res = _merge(c, blocks)
+    res = engine_simulate(c, factors, horizon=c.quarters[-1], params=task.params,
+                          keep_paths=keep, keep_prices=True, chunk_size=max(task.paths, 1))
+    bond = _f32(res.debt_price[:, :, list(task.spv_bonds)])  # type: ignore[index]
+    gpu = _f32(res.gpu_price)
+    if not keep:
+        res.debt_price = res.gpu_price = None
     return res, bond, gpu
 
 
 def _f32(a: Any) -> Array:
     return np.asarray(a, dtype=np.float32)
-
-
-def _merge(c: Compiled, blocks: list[Any]) -> Any:
-    """The engine results of consecutive path blocks as one, without per-path series."""
-    from ..engine.results import ENTITY_VARS, Results
-
-    if len(blocks) == 1:
-        r = blocks[0]
-    else:
-        total = sum(b.paths for b in blocks)
-
-        def cat(name: str) -> Array:
-            return np.concatenate([getattr(b, name) for b in blocks])
-
-        mean = {v: sum(b.entity_mean[v] * b.paths for b in blocks) / total
-                for v in ENTITY_VARS}
-        r = Results(compiled=c, paths=total, default_quarter=cat("default_quarter"),
-                    loss_debt=cat("loss_debt"), loss_trade=cat("loss_trade"),
-                    loss_external=cat("loss_external"), loss_stakes=cat("loss_stakes"),
-                    shortfall=cat("shortfall"), entity_mean=mean,
-                    initial_cash=cat("initial_cash"), exit_quarter=cat("exit_quarter"),
-                    guarantee_paid=cat("guarantee_paid"))
-    r.entity = r.debt = r.trade = r.external_in = r.external_out = None
-    r.debt_price = r.gpu_price = None
-    return r
 
 
 def structures_of(c: Compiled) -> dict[str, tuple[int, ...]]:
@@ -238,5 +199,5 @@ def contracts_of(network: Any, c: Compiled) -> Any:
     return pd.DataFrame(rows, columns=["contract", "kind", "debtor", "creditor", "amount"])
 
 
-__all__ = ["PRICE_SERIES", "SERIES_BLOCK", "ChunkTask", "contracts_of", "net_of_guarantees",
+__all__ = ["PRICE_SERIES", "ChunkTask", "contracts_of", "net_of_guarantees",
            "run_chunk", "spv_bonds_of", "structures_of"]
