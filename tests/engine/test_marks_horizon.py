@@ -121,3 +121,14 @@ def test_hyperion_bond_marks_do_not_depend_on_the_horizon(ai2025) -> None:  # ty
     np.testing.assert_allclose(short["cov"], long["cov"][:, :n], rtol=0, atol=1e-12)
     # performing (about 1.12 and up) all along, not capped down to ~0.35 by 2030Q4
     assert short["price"].min() > 1.0
+
+
+def test_keep_prices_gives_the_prices_of_a_full_run() -> None:
+    net = spv_network()
+    f = FactorPaths.flat(3, 5, base_rate=0.01)
+    full = simulate(net, f, horizon="2026Q4")
+    lean = simulate(net, f, horizon="2026Q4", keep_paths=False, keep_prices=True)
+    assert lean.entity is None and lean.debt is None
+    np.testing.assert_array_equal(lean.debt_price, full.debt_price)
+    np.testing.assert_array_equal(lean.gpu_price, full.gpu_price)
+    assert simulate(net, f, horizon="2026Q4", keep_paths=False).debt_price is None
