@@ -62,6 +62,26 @@ def _spv_bond_mask(net: Network, res: Any) -> list[bool]:
             for d, i in enumerate(c.debt_ids)]
 
 
+def neocloud_service_to_cash(res: Any, n_quarters: int) -> np.ndarray | None:
+    """Neoclouds' debt service due in a year at this quarter's pace ÷ their cash,
+    (paths, quarters): ``4 × Σ due this quarter / Σ cash`` over live neoclouds (the
+    simulated stand-in for the static ``refinancing_to_cash``: it uses nothing a watcher
+    would not know at the time). NaN when no neocloud is alive; capped at 100."""
+    c = res.compiled
+    neo = np.array([str(k) == "neocloud" for k in c.kinds])
+    if not neo.any() or res.debt is None or res.entity is None:
+        return None
+    debtor_neo = neo[np.asarray(c.debtor, dtype=int)]
+    due = np.asarray(res.debt["due"])[:, :n_quarters][:, :, debtor_neo].sum(axis=2)
+    alive = np.asarray(res.entity["alive"])[:, :n_quarters][:, :, neo] > 0
+    cash = np.where(alive, np.asarray(res.entity["cash"])[:, :n_quarters][:, :, neo],
+                    0.0).sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(cash > 0, 4.0 * due / np.where(cash > 0, cash, 1.0), 100.0)
+    ratio = np.where(due > 0, np.minimum(ratio, 100.0), 0.0)
+    return np.where(alive.any(axis=2), ratio, np.nan)
+
+
 def scores_and_events(net: Network, res: Any, n_quarters: int | None = None, *,
                       drop_empty: bool = True
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -77,6 +97,9 @@ def scores_and_events(net: Network, res: Any, n_quarters: int | None = None, *,
     kinds = list(res.compiled.kinds)
     entity = {k: np.asarray(v)[:, :T] for k, v in res.entity.items()}
     series = series_from_entity_paths(entity, kinds)
+    refi = neocloud_service_to_cash(res, T)
+    if refi is not None:
+        series["refinancing_to_cash"] = refi
     mask = _spv_bond_mask(net, res)
     if any(mask) and res.debt_price is not None:
         series["price_discount"] = price_discount_series(
@@ -163,4 +186,4 @@ def lead_time_by_scenario(network: Network | str | os.PathLike[str] = "ai-2025",
 
 
 __all__ = ["COLUMNS", "EVENTS", "lead_time_by_scenario", "lead_time_rows",
-           "scores_and_events"]
+           "neocloud_service_to_cash", "scores_and_events"]

@@ -126,3 +126,21 @@ def test_cli_lead_time_table() -> None:
                                    "--paths", "4"])
     assert res.exit_code == 0, res.output
     assert "first neocloud default" in res.output and "first SPV bond loss" in res.output
+
+
+def test_neocloud_service_to_cash_by_hand() -> None:
+    from types import SimpleNamespace
+
+    from bubblescope.thermometer_run import neocloud_service_to_cash
+
+    # two neoclouds (0, 1) and a bank (2); debt 0 owed by neocloud 0, debt 1 by the bank.
+    # quarter 0: due 1 (neo) with neo cash 2 + 2 → 4 × 1 / 4 = 1; quarter 1: due 3, neo 1
+    # dead, cash 6 → 2; quarter 2: no cash left → capped at 100; quarter 3: both dead → NaN
+    c = SimpleNamespace(kinds=["neocloud", "neocloud", "bank"], debtor=[0, 2])
+    due = np.array([[[1.0, 9.0], [3.0, 9.0], [1.0, 9.0], [1.0, 9.0]]])
+    cash = np.array([[[2.0, 2.0, 50.0], [6.0, 5.0, 50.0], [0.0, 0.0, 50.0], [0, 0, 50.0]]])
+    alive = np.array([[[1, 1, 1], [1, 0, 1], [1, 1, 1], [0, 0, 1]]], dtype=float)
+    res = SimpleNamespace(compiled=c, debt={"due": due}, entity={"cash": cash, "alive": alive})
+    out = neocloud_service_to_cash(res, 4)
+    np.testing.assert_allclose(out[0, :3], [1.0, 2.0, 100.0])
+    assert math.isnan(out[0, 3])
