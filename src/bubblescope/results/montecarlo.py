@@ -39,7 +39,8 @@ EXTERNAL = "external"
 QUANTILE_COLS = tuple(f"p{int(round(x * 100))}" for x in PRICE_LEVELS)
 #: Optional per-path arrays of a PathSummary, merged like the others when present.
 OPTIONAL_SERIES = ("bond_price", "gpu_price", "gpu_price_without", "loss_total",
-                   "loss_total_without", "defaults", "defaults_without", "contract_loss")
+                   "loss_total_without", "defaults", "defaults_without", "contract_loss",
+                   "lease_exit")
 #: Engine variables (``Results.entity_mean``) summed over paths per quarter and entity.
 ENTITY_SUM_VARS = ("cash", "revenue", "debt", "market_equity")
 #: Columns of :meth:`MonteCarloResults.contracts` (and of ``contract_info``'s first five).
@@ -71,6 +72,8 @@ class PathSummary:
         ``fire_sale_feedback`` off (None unless the scenario turns it on); ``loss_total``
         and ``defaults`` are the run's own per-path totals (creditor losses, USD bn, and
         number of defaulters, as in ``Results.amplification``).
+    lease_exit : (P, L) int, quarter each lessee walked away from each lease it may leave
+        (``MonteCarloResults.lease_info``), −1 if it stayed.
     contract_loss : (P, D+K) USD bn lost by the creditors of each debt instrument
         (``Results.loss_debt``) then each trade obligation (``Results.loss_trade``), in the
         engine's order (``Compiled.debt_ids + Compiled.trade_ids``).
@@ -95,6 +98,7 @@ class PathSummary:
     defaults_without: Array | None = None
     contract_loss: Array | None = None
     entity_sum: dict[str, Array] | None = None
+    lease_exit: Array | None = None
 
     @property
     def paths(self) -> int:
@@ -153,6 +157,8 @@ class MonteCarloResults:
     #: one row per column of ``data.contract_loss``: contract, kind, debtor, creditor,
     #: amount (see :func:`bubblescope.runners.chunk.contracts_of`); None if unknown
     contract_info: pd.DataFrame | None = None
+    #: one row per column of ``data.lease_exit``: lease, lessee, lessor
+    lease_info: pd.DataFrame | None = None
 
     # ------------------------------------------------------------ basics
     @property
@@ -256,6 +262,26 @@ class MonteCarloResults:
         df["expected_loss"] = loss.mean(axis=0)
         df["loss_p95"] = (np.quantile(loss, 0.95, axis=0, method="inverted_cdf")
                           if loss.shape[0] else np.nan)
+        return df
+
+    def lease_exits(self) -> pd.DataFrame:
+        """Per lease its lessee may leave (strategic default): ``exit_probability`` (share of
+        paths on which the lessee walked away) with its standard error and the median exit
+        quarter among those paths. Empty without strategic default or such leases."""
+        cols = ["lease", "lessee", "lessor", "exit_probability", "exit_probability_se",
+                "median_exit_quarter"]
+        q = self.data.lease_exit
+        info = self.lease_info
+        if q is None or info is None or q.shape[1] == 0:
+            return pd.DataFrame(columns=cols)
+        left = q >= 0
+        p = left.mean(axis=0)
+        med = [self.quarters[int(np.median(q[left[:, j], j]))] if left[:, j].any() else None
+               for j in range(q.shape[1])]
+        df = info[["lease", "lessee", "lessor"]].reset_index(drop=True).copy()
+        df["exit_probability"] = p
+        df["exit_probability_se"] = binomial_se(p, self.paths)
+        df["median_exit_quarter"] = med
         return df
 
     # ------------------------------------------------------------ holders
@@ -431,6 +457,12 @@ class MonteCarloResults:
                 _nested(self.gpu_price_quantiles(True), "generation")
                 if self.data.gpu_price_without is not None else None),
             "amplification": self.amplification(),
+            "lease_exits": {str(r["lease"]): {"lessee": r["lessee"],
+                                              "exit_probability": _num(r["exit_probability"]),
+                                              "exit_probability_se":
+                                                  _num(r["exit_probability_se"]),
+                                              "median_exit_quarter": r["median_exit_quarter"]}
+                            for r in self.lease_exits().to_dict("records")},
             "notes": list(self.meta.get("notes", [])),
         }
 
@@ -442,6 +474,7 @@ class MonteCarloResults:
                 "holder_kinds": self.holder_kind_losses().reset_index(),
                 "first_to_fail": self.first_to_fail().reset_index(),
                 "time_bought": self.time_bought().reset_index(),
+                "lease_exits": self.lease_exits(),
                 "price_quantiles": self.price_quantiles(),
                 "spv_bond_prices": self.bond_price_quantiles(),
                 "gpu_prices": self.gpu_price_quantiles(),

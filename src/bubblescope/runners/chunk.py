@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..engine.compile import COMPUTE, RENT, TRADE_KIND_NAMES, Compiled, EngineParams
 from ..engine.simulate import simulate as engine_simulate
@@ -43,6 +44,8 @@ class ChunkTask:
     spv_bonds: tuple[int, ...] = ()
     #: also run the chunk with ``fire_sale_feedback`` off on the same factor paths
     compare_feedback: bool = False
+    #: trade indices of the leases a lessee may leave (their exit quarter is kept)
+    leases: tuple[int, ...] = ()
 
 
 def run_chunk(task: ChunkTask) -> PathSummary:
@@ -89,11 +92,16 @@ def run_chunk(task: ChunkTask) -> PathSummary:
          np.asarray(res.loss_trade, dtype=float).reshape(task.paths, -1)], axis=1)
     sums = {v: np.asarray(res.entity_mean[v], dtype=float) * res.paths
             for v in ENTITY_SUM_VARS if v in res.entity_mean}
+    exits = None
+    if task.leases:
+        eq = res.exit_quarter
+        exits = (np.asarray(eq[:, list(task.leases)], dtype=np.int16) if eq is not None
+                 else np.full((task.paths, len(task.leases)), -1, dtype=np.int16))
     return PathSummary(default_quarter=dq, credit_loss=credit, equity_loss=equity,
                        loss_caused=caused, structure_failure=fail, prices=prices,
                        kept=[res] if task.keep_paths else [], bond_price=bond_price,
                        gpu_price=gpu_price, contract_loss=contract_loss, entity_sum=sums,
-                       **extra)
+                       lease_exit=exits, **extra)
 
 
 def net_of_guarantees(c: Compiled, credit: Array, paid: Array | None) -> Array:
@@ -129,6 +137,18 @@ def _engine(c: Compiled, factors: Any, task: ChunkTask, keep_all: bool | None = 
 
 def _f32(a: Any) -> Array:
     return np.asarray(a, dtype=np.float32)
+
+
+def leases_of(c: Compiled) -> tuple[tuple[int, ...], pd.DataFrame]:
+    """Trade indices of the leases whose lessee may walk away, and their lease, lessee
+    and lessor ids."""
+    idx = tuple(int(k) for k in range(c.n_trade)
+                if int(c.trade_kind[k]) == RENT and bool(c.exit_allowed[k]))
+    ids = list(c.entity_ids) + ["external"]
+    info = pd.DataFrame({"lease": [c.trade_ids[k] for k in idx],
+                         "lessee": [ids[int(c.payer[k])] for k in idx],
+                         "lessor": [ids[int(c.payee[k])] for k in idx]})
+    return idx, info
 
 
 def structures_of(c: Compiled) -> dict[str, tuple[int, ...]]:
@@ -173,7 +193,6 @@ def contracts_of(network: Any, c: Compiled) -> Any:
     -------
     pandas.DataFrame
     """
-    import pandas as pd
 
     by_id = {k.id: k for k in network.contracts}
     names = [*c.entity_ids, "external"]
@@ -199,5 +218,5 @@ def contracts_of(network: Any, c: Compiled) -> Any:
     return pd.DataFrame(rows, columns=["contract", "kind", "debtor", "creditor", "amount"])
 
 
-__all__ = ["PRICE_SERIES", "ChunkTask", "contracts_of", "net_of_guarantees",
+__all__ = ["PRICE_SERIES", "ChunkTask", "contracts_of", "leases_of", "net_of_guarantees",
            "run_chunk", "spv_bonds_of", "structures_of"]

@@ -25,7 +25,14 @@ from ..model.network import Network
 from ..model.scenario import Scenario
 from ..results.montecarlo import MonteCarloResults, PathSummary
 from ..scenarios import generate_run
-from .chunk import ChunkTask, contracts_of, run_chunk, spv_bonds_of, structures_of
+from .chunk import (
+    ChunkTask,
+    contracts_of,
+    leases_of,
+    run_chunk,
+    spv_bonds_of,
+    structures_of,
+)
 from .executors import Runner, make_runner
 
 #: Paths per chunk when none is given.
@@ -167,10 +174,12 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     structures = structures_of(compiled)
     bonds = spv_bonds_of(network, compiled)
     compare = bool(getattr(params, "fire_sale_feedback", False))
+    leases, lease_info = leases_of(compiled) if params.strategic_default else ((), None)
     tasks = [ChunkTask(compiled=compiled, scenario=scenario, seed=seed, offset=a,
                        paths=min(size, paths - a), params=params,
                        structures=tuple(structures.values()), keep_paths=keep_paths,
-                       spv_bonds=tuple(bonds.values()), compare_feedback=compare)
+                       spv_bonds=tuple(bonds.values()), compare_feedback=compare,
+                       leases=leases)
              for a in range(0, paths, size)]
     with _progress(progress, label or f"{scenario.name}: {paths:,} paths", paths) as tick:
         parts = runner.map(run_chunk, tasks, on_done=lambda i: tick(tasks[i].paths))
@@ -192,7 +201,8 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
         quarters=list(compiled.quarters),
         structures={k: [compiled.entity_ids[i] for i in v] for k, v in structures.items()},
         reference_quarter=ref, meta=meta, spv_bonds=list(bonds),
-        generations=list(compiled.generations), contract_info=contracts_of(network, compiled))
+        generations=list(compiled.generations), contract_info=contracts_of(network, compiled),
+        lease_info=lease_info)
 
 
 def _resolved_shocks(scenario: Scenario, compiled: Compiled) -> tuple[Any, ...]:
