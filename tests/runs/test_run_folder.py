@@ -142,3 +142,21 @@ def test_scenarios_table_and_feedback(kept) -> None:
     assert nets.loc["hyperion_bonds", "party1"] == "hyperion_spv"
     assert len(run.table("network_entities")) == len(bubblescope.load_network("ai-2025")
                                                      .entities)
+
+
+def test_report_files_match_the_manifest(tmp_path) -> None:
+    """With the real report: every report file is hashed in the manifest, and nothing
+    else of the folder is left unaccounted for."""
+    pytest.importorskip("bubblescope.report")
+    from runs_helpers import make_run
+
+    job = make_run(tmp_path, report=True, scenarios=["slow"])
+    m = job.manifest
+    on_disk = {p.relative_to(job.path).as_posix(): sha(p)
+               for p in job.path.rglob("*") if p.is_file()}
+    assert "report.html" in m["files"] and any(f.startswith("figures/") for f in m["files"])
+    assert {k: on_disk[k] for k in m["files"]} == m["files"]
+    accounted = {*m["files"], *m["inputs"], *(t["file"] for t in m["tables"].values()),
+                 "manifest.json"}
+    assert set(on_disk) == accounted
+    assert m["timings"]["report"] > 0 and "report" not in m["notes"]
