@@ -101,3 +101,24 @@ def test_guarantee_policy_adds_a_full_guarantee_at_the_guarantee_spread() -> Non
     assert_matches_reference(res, simulate_reference(c, f))
     with pytest.raises(ValueError, match="not debt instruments"):
         apply_guarantee(c0, SimpleNamespace(guarantor="state", contracts=["nope"], spread=0.0))
+
+
+def test_an_owner_that_failed_earlier_recovers_nothing_later() -> None:
+    # the owner (10% of the issuer, cost 1) is made to default in quarter 1; the issuer,
+    # solvent with 50 of cash, is made to default in quarter 3: its residual goes to
+    # its live owners and outside, and the failed owner's stake shows no gain
+    net = make_network(
+        [{"id": "owner", "kind": "venture_fund", "cash": 1.0},
+         {"id": "issuer", "kind": "neocloud", "cash": 50.0}],
+        [{"id": "stake", "kind": "equity_stake", "investor": "owner", "issuer": "issuer",
+          "amount": 1.0, "ownership": 0.1, "status": "funded", "amount_type": "drawn",
+          "start": "2025-01-01"}])
+    shocks = [ResolvedShock("default", "owner", 1), ResolvedShock("default", "issuer", 3)]
+    c = apply_scenario(compile_network(net, HORIZON), shocks)
+    res = simulate(c, FactorPaths.flat(1, 5, base_rate=0.0))
+    assert res.default_quarter[0].tolist() == [1, 3]
+    assert res.loss_stakes[0, 0] == pytest.approx(0.0, abs=1e-12)
+    # had the owner been alive, it would have recovered 10% of the issuer's 50
+    alive = apply_scenario(compile_network(net, HORIZON), shocks[1:])
+    res = simulate(alive, FactorPaths.flat(1, 5, base_rate=0.0))
+    assert res.loss_stakes[0, 0] == pytest.approx(1.0 - 5.0, abs=1e-9)

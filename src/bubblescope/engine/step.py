@@ -945,8 +945,10 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     contrib_k = pay_trade * (lay.is_kind[TRANCHE] | lay.is_kind[CALL])[None, :]
     st.stakes = st.stakes + lay.to_stake(contrib_k)
     issuer_dead = nd[:, c.stake_issuer]
+    # only an owner still standing receives its part of a residual (one that failed
+    # earlier has written its stake off already)
     recovered = (residual[:, c.stake_issuer] * c.stake_ownership[None, :]
-                 * ~nd[:, c.stake_holder])
+                 * survivors[:, c.stake_holder])
     st.loss_stakes += np.where(issuer_dead, st.stakes - recovered, 0.0)
     st.stakes = np.where(issuer_dead, 0.0, st.stakes)
     for arr in ("gpu_book", "fixed_book", "other_assets", "other_liabilities"):
