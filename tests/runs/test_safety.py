@@ -44,6 +44,7 @@ def test_keyboard_interrupt_mid_write(cli, tmp_path, earlier, monkeypatch) -> No
     monkeypatch.setattr(job, "write_tables", half)
     r = cli("run", *FAST_ARGS, "--out", tmp_path)
     assert r.code == 130 and "Traceback" not in r.err
+    assert "interrupted: no run folder was written" in r.err
     assert len(seen[0]) == 3
     assert tree_digest(tmp_path) == earlier                  # nothing new, nothing changed
     assert [p.name for p in tmp_path.iterdir()] == ["20260102-030405-ai-2025"]

@@ -33,6 +33,13 @@ def _terminate_as_interrupt() -> Iterator[None]:
         return
     try:
         yield
+    except KeyboardInterrupt:
+        # typer turns the interrupt into exit status 130 without a word: say what happened
+        from .render import err_console
+
+        err_console.print("interrupted: no run folder was written; earlier runs are untouched",
+                          markup=False)
+        raise
     finally:
         signal.signal(signal.SIGTERM, old)
 

@@ -74,8 +74,16 @@ class ProcessRunner(Runner):
         self.workers = workers or os.cpu_count() or 1
         self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                          mp_context=mp.get_context("spawn"))
+        self._aborted = False
 
     def close(self) -> None:
+        if self._aborted:
+            # interrupted or failed: stop the chunks still running instead of waiting for
+            # them (the executor has no public way to do this before Python 3.14)
+            for proc in list(getattr(self._pool, "_processes", {}).values()):
+                proc.terminate()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            return
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
@@ -89,6 +97,7 @@ class ProcessRunner(Runner):
                 if on_done is not None:
                     on_done(i)
         except BaseException:
+            self._aborted = True
             for fut in futures:
                 fut.cancel()
             raise
