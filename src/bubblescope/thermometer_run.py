@@ -185,5 +185,40 @@ def lead_time_by_scenario(network: Network | str | os.PathLike[str] = "ai-2025",
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def thermometer_tables(network: Network, scenario: Any, *, paths: int = 200, seed: int = 0,
+                       horizon: str = "2049Q4", runner: Any = "serial"
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The simulated gauges of one scenario for a kept run: quantile bands per gauge and
+    quarter (``gauge``, ``quarter`` label, ``p5`` … ``p95``, ``share_amber_or_red``,
+    ``share_red``) and the lead-time rows (:data:`COLUMNS`) over the whole horizon.
+
+    Simulates ``paths`` paths with every per-path series kept (about 0.6 MB a path), so
+    keep ``paths`` modest; the default 200 gives rates to about ±3.5 points.
+    """
+    from .analytics.thermometer_sim import gauge_bands
+
+    mc = simulate(network, scenario, paths=paths, seed=seed, runner=runner, horizon=horizon,
+                  keep_paths=True, progress=False)
+    scores: dict[str, list[np.ndarray]] = {}
+    events: dict[str, list[np.ndarray]] = {}
+    for res in mc.data.kept:
+        sc, ev = scores_and_events(network, res, drop_empty=False)
+        for k, v in sc.items():
+            scores.setdefault(k, []).append(v)
+        for k, v in ev.items():
+            events.setdefault(k, []).append(v)
+    joined = {k: np.concatenate(v) for k, v in scores.items()}
+    live = {k: v for k, v in joined.items() if np.isfinite(v).any()}
+    label = str(mc.meta.get("scenario", getattr(scenario, "name", scenario)))
+    bands = gauge_bands(live, (0.05, 0.25, 0.5, 0.75, 0.95))
+    bands = bands.rename(columns={"q05": "p5", "q25": "p25", "q50": "p50", "q75": "p75",
+                                  "q95": "p95"})
+    bands["quarter"] = [mc.quarters[int(i)] for i in bands["quarter"]]
+    lead = pd.DataFrame(lead_time_rows(label, live,
+                                       {k: np.concatenate(v) for k, v in events.items()}),
+                        columns=list(COLUMNS))
+    return bands, lead
+
+
 __all__ = ["COLUMNS", "EVENTS", "lead_time_by_scenario", "lead_time_rows",
-           "neocloud_service_to_cash", "scores_and_events"]
+           "neocloud_service_to_cash", "scores_and_events", "thermometer_tables"]

@@ -94,6 +94,15 @@ def test_thermometer_bands_and_lead_times_when_the_run_has_them(small_run) -> No
     from bubblescope.report.sections import thermometer_section
 
     ctx = context_of(small_run)
+    # a real run keeps both tables: bands per scenario and the lead-time table
+    real = thermometer_section(ctx)
+    assert not any("were not computed" in str(p) for k, p in real.blocks)
+    assert len([p for k, p in real.blocks if k == "figure"]) == 1 + len(small_run.scenarios)
+    html = "".join(str(p) for k, p in real.blocks if k == "html")
+    assert "first_neocloud_default" in html and "first_spv_bond_loss" in html
+    # a run without them says so and still shows today's gauges
+    ctx.tables.pop("thermometer_bands", None)
+    ctx.tables.pop("lead_times", None)
     plain = thermometer_section(ctx)
     assert any("were not computed for this run" in str(p) for k, p in plain.blocks)
     assert any(k == "figure" for k, _ in plain.blocks)            # today's gauges

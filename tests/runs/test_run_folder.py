@@ -37,7 +37,8 @@ def test_manifest_keys_and_id(kept) -> None:
                 "pydantic", "dask", "rich", "typer"):
         assert m["versions"][dep] not in (None, "not installed"), dep
     assert set(m["versions"]) == set(runtime_versions())
-    assert list(m["timings"]) == ["slow", "refuted", "analytics", "tables", "report", "total"]
+    assert list(m["timings"]) == ["slow", "refuted", "thermometer", "analytics", "tables",
+                                  "report", "total"]
     assert m["timings"]["total"] >= m["timings"]["slow"] + m["timings"]["refuted"]
     assert set(m["notes"]) >= {"slow", "refuted"}
     assert m["files"] == {}                                   # --no-report
@@ -160,3 +161,32 @@ def test_report_files_match_the_manifest(tmp_path) -> None:
                  "manifest.json"}
     assert set(on_disk) == accounted
     assert m["timings"]["report"] > 0 and "report" not in m["notes"]
+
+
+def test_leases_channel_two_and_thermometer_tables(kept) -> None:
+    from bubblescope.results.second_round import second_round_table
+    from bubblescope.thermometer_run import COLUMNS
+
+    run = load_results(kept.path)
+    net = run.network()
+    # lease exits: only refuted has strategic default on; its table is the Monte Carlo's
+    ex = run.table("lease_exits")
+    assert set(ex["scenario"]) == {"refuted"}
+    ref = kept.results["refuted"].lease_exits().set_index("lease")
+    got = ex.set_index("contract")
+    np.testing.assert_allclose(got.loc[ref.index, "exit_probability"],
+                               ref["exit_probability"], rtol=0, atol=0)
+    np.testing.assert_allclose(got.loc[ref.index, "se"], ref["exit_probability_se"])
+    # channel 2: the run's table is second_round_table on the same results
+    sr = of(run, "second_round", "refuted").set_index("kind")
+    ref2 = second_round_table(kept.results["refuted"], net)
+    np.testing.assert_allclose(sr["loss_mean"], ref2.loc[sr.index, "loss_mean"], rtol=1e-12)
+    assert "hyperscaler" not in sr.index                      # not an investor
+    # thermometer: bands per scenario over every quarter, lead-time rows for both events
+    bands = run.table("thermometer_bands")
+    assert set(bands["scenario"]) == {"slow", "refuted"}
+    assert set(bands["quarter"]) == set(kept.results["slow"].quarters)
+    lead = run.table("lead_times")
+    assert list(lead.columns[: len(COLUMNS)]) == list(COLUMNS)
+    assert set(lead["event"]) == {"first_neocloud_default", "first_spv_bond_loss"}
+    assert (lead["n_paths"] == 30).all()                      # min(200, paths)

@@ -57,6 +57,9 @@ def run(
     out: OutOpt = Path("runs"),
     report: Annotated[bool, typer.Option("--report/--no-report",
                                          help="Build report.html and figures/.")] = True,
+    thermometer_paths: Annotated[int, typer.Option(
+        help="Paths per scenario kept in full for the thermometer's bands and lead times "
+             "(0: skip).")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
     """The main job: every scenario preset on the network, kept in runs/<time>-<network>/.
@@ -71,7 +74,7 @@ def run(
         s.strip() for s in scenarios.split(",") if s.strip()]
     spec = RunSpec(network=network, scenarios=names, paths=paths, seed=seed, runner=runner,
                    horizon=horizon, out=out, report=report, command=list(sys.argv),
-                   progress=not as_json)
+                   progress=not as_json, thermometer_paths=thermometer_paths)
     _check_horizon(network, horizon)
 
     def done(scen: Any, mc: Any, secs: float) -> None:

@@ -55,6 +55,9 @@ class RunSpec:
     workers: int | None = None
     chunk_size: int | None = None
     progress: bool = True
+    #: paths of the extra run per scenario that keeps every series for the thermometer's
+    #: bands and lead times (0: skip them)
+    thermometer_paths: int = 200
 
 
 @dataclass
@@ -99,6 +102,9 @@ def check_spec(spec: RunSpec) -> None:
         issues.append(("--paths", f"must be a whole number >= 1, got {spec.paths!r}"))
     if isinstance(spec.seed, bool) or not isinstance(spec.seed, int) or spec.seed < 0:
         issues.append(("--seed", f"must be a whole number >= 0, got {spec.seed!r}"))
+    tp = spec.thermometer_paths
+    if isinstance(tp, bool) or not isinstance(tp, int) or tp < 0:
+        issues.append(("--thermometer-paths", f"must be a whole number >= 0, got {tp!r}"))
     if spec.runner not in ("serial", "processes", "dask"):
         issues.append(("--runner", f"unknown runner {spec.runner!r}; expected serial, "
                                    "processes or dask"))
@@ -188,6 +194,11 @@ def run_job(spec: RunSpec, *, now: dt.datetime | None = None,
                 t1 = time.perf_counter()
                 parts.append(scenario_tables(mc, scen, net, seconds=secs))
                 timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t1
+                if spec.thermometer_paths > 0:
+                    t1 = time.perf_counter()
+                    parts[-1].update(thermometer_parts(net, scen, spec, runner))
+                    timings["thermometer"] = (timings.get("thermometer", 0.0)
+                                              + time.perf_counter() - t1)
                 if on_scenario is not None:
                     on_scenario(scen, mc, secs)
         t1 = time.perf_counter()
@@ -215,10 +226,24 @@ def run_job(spec: RunSpec, *, now: dt.datetime | None = None,
         timings["report"] = time.perf_counter() - t1
         timings["total"] = time.perf_counter() - t_start
         manifest["timings"] = {k: timings[k] for k in
-                               [*(s.name for s in scenarios), "analytics", "tables",
-                                "report", "total"]}
+                               [*(s.name for s in scenarios), "thermometer", "analytics",
+                                "tables", "report", "total"] if k in timings}
         write_manifest(tmp, manifest)
     return JobResult(path=out / rid, manifest=manifest, results=results)
+
+
+def thermometer_parts(net: Network, scen: Scenario, spec: RunSpec, runner: Any
+                      ) -> dict[str, pd.DataFrame]:
+    """The thermometer's simulated bands and lead-time rows of one scenario, as run tables
+    (``min(spec.thermometer_paths, spec.paths)`` paths, the run's seed and horizon)."""
+    from ..thermometer_run import thermometer_tables
+    from .tables import frame
+
+    bands, lead = thermometer_tables(net, scen, paths=min(spec.thermometer_paths, spec.paths),
+                                     seed=spec.seed, horizon=spec.horizon, runner=runner)
+    return {"thermometer_bands": frame("thermometer_bands", bands, str(scen.name)),
+            "lead_times": frame("lead_times", lead.drop(columns=["scenario"]),
+                                str(scen.name))}
 
 
 def _contract_info(net: Network, scenario: Scenario, horizon: str) -> pd.DataFrame:

@@ -37,7 +37,7 @@ def title_of(scenario: Scenario) -> str:
     return text
 
 
-def _frame(name: str, df: pd.DataFrame, scenario: str | None = None) -> pd.DataFrame:
+def frame(name: str, df: pd.DataFrame, scenario: str | None = None) -> pd.DataFrame:
     """``df`` with the schema's columns of ``name`` in order (a scenario column first)."""
     df = df.copy()
     if scenario is not None:
@@ -66,21 +66,36 @@ def scenario_tables(mc: MonteCarloResults, scenario: Scenario, network: Network,
     pdc["year"] = pdc["year"].astype(int)
     ftf = mc.first_to_fail().reset_index()
     out = {
-        "scenarios": _frame("scenarios", _scenario_row(mc, scenario, ftf, seconds)),
-        "entities": _frame("entities", ent, name),
-        "pd_curve": _frame("pd_curve", pdc, name),
-        "holders": _frame("holders", mc.holders().reset_index(), name),
-        "holder_kinds": _frame("holder_kinds", _kinds(mc), name),
-        "holder_kind_paths": _frame("holder_kind_paths", holder_kind_paths(mc), name),
-        "first_to_fail": _frame("first_to_fail", ftf, name),
-        "time_bought": _frame("time_bought", mc.time_bought().reset_index(), name),
-        "bond_prices": _frame("bond_prices", mc.bond_price_quantiles(), name),
-        "gpu_prices": _frame("gpu_prices", _gpu(mc), name),
-        "factor_quantiles": _frame("factor_quantiles", factor_quantiles(mc, scenario), name),
-        "entity_quarters": _frame("entity_quarters", mc.entity_quarters(), name),
-        "contracts": _frame("contracts", mc.contracts(), name),
+        "scenarios": frame("scenarios", _scenario_row(mc, scenario, ftf, seconds)),
+        "entities": frame("entities", ent, name),
+        "pd_curve": frame("pd_curve", pdc, name),
+        "holders": frame("holders", mc.holders().reset_index(), name),
+        "holder_kinds": frame("holder_kinds", _kinds(mc), name),
+        "holder_kind_paths": frame("holder_kind_paths", holder_kind_paths(mc), name),
+        "first_to_fail": frame("first_to_fail", ftf, name),
+        "time_bought": frame("time_bought", mc.time_bought().reset_index(), name),
+        "bond_prices": frame("bond_prices", mc.bond_price_quantiles(), name),
+        "gpu_prices": frame("gpu_prices", _gpu(mc), name),
+        "factor_quantiles": frame("factor_quantiles", factor_quantiles(mc, scenario), name),
+        "entity_quarters": frame("entity_quarters", mc.entity_quarters(), name),
+        "contracts": frame("contracts", mc.contracts(), name),
+        "lease_exits": frame("lease_exits", _leases(mc), name),
+        "second_round": frame("second_round", _second_round(mc, network), name),
     }
     return out
+
+
+def _leases(mc: MonteCarloResults) -> pd.DataFrame:
+    return mc.lease_exits().rename(columns={"lease": "contract",
+                                            "exit_probability_se": "se"})
+
+
+def _second_round(mc: MonteCarloResults, network: Network) -> pd.DataFrame:
+    """Channel 2 by investor kind (kinds holding no portfolio are left out)."""
+    from ..results.second_round import INVESTOR_KINDS, second_round_table
+
+    t = second_round_table(mc, network).reset_index()
+    return t[t["kind"].isin(INVESTOR_KINDS)]
 
 
 def _kinds(mc: MonteCarloResults) -> pd.DataFrame:
@@ -180,7 +195,7 @@ def network_tables(network: Network) -> dict[str, pd.DataFrame]:
                      "announced": _iso(c.announced), "start": _iso(c.start),
                      "end": _iso(c.end), "description": getattr(c, "description", None),
                      "source": ", ".join(getattr(c, "source", None) or [])})
-    return {"network_entities": _frame("network_entities", ent),
+    return {"network_entities": frame("network_entities", ent),
             "network_contracts": pd.DataFrame(rows, columns=columns("network_contracts"))}
 
 
@@ -212,7 +227,7 @@ def hurdle_table() -> pd.DataFrame:
         t = h.table()
         t.insert(0, "calculation", h.name)
         frames.append(t)
-    return _frame("hurdle", pd.concat(frames, ignore_index=True))
+    return frame("hurdle", pd.concat(frames, ignore_index=True))
 
 
 def combine(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
@@ -225,5 +240,5 @@ def combine(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     return out
 
 
-__all__ = ["SCENARIO_TABLES", "combine", "factor_quantiles", "holder_kind_paths",
+__all__ = ["SCENARIO_TABLES", "combine", "factor_quantiles", "frame", "holder_kind_paths",
            "hurdle_table", "network_tables", "scenario_tables", "title_of"]
