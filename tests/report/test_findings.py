@@ -140,12 +140,17 @@ def test_gpu_prices_with_and_without_feedback() -> None:
         "doom_gpu_prices"].status == NOT_IN_RUN
 
 
-def test_gpu_prices_compared_before_both_reach_zero() -> None:
+def test_gpu_prices_compared_where_the_gap_is_widest() -> None:
+    # the dent fades: both reach zero later, the widest gap (2027Q4) decides
     zero = gpu(0.0, 0.0)
     zero = zero[zero["quarter"] == "2027Q4"].assign(quarter="2028Q1")
     g = pd.concat([gpu(0.2, 0.3), zero])
     f = by_key(evaluate_findings({"gpu_prices": g}))["doom_gpu_prices"]
-    assert f.status == AGREES and "(2027Q4)" in f.evidence
+    assert f.status == AGREES and "0.200 vs 0.300 (2027Q4)" in f.evidence
+    # a feedback price above the other in any quarter is a disagreement
+    up = gpu(0.2, 0.3)
+    up.loc[(up["quarter"] == "2027Q3") & up["feedback"], "p50"] = 0.6
+    assert by_key(evaluate_findings({"gpu_prices": up}))["doom_gpu_prices"].status == DISAGREES
 
 
 def test_guarantee_lowers_defaults_of_guaranteed_debtors() -> None:

@@ -127,6 +127,9 @@ class EngineParams:
     gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
     gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
         the market value of all live fleets of that generation.
+    gpu_price_persistence : share (in logs) of a fire-sale dent in GPU prices still there
+        the next quarter, in [0, 1): 0.7 leaves half after about two quarters; 0 makes the
+        dent last only the quarter of the sales.
     default_cost_alpha : share of a defaulter's own assets realised, used only with
         ``clearing="rogers_veraart"``, in [0, 1].
     default_cost_beta : share of the payments a defaulter receives that reach its
@@ -156,6 +159,7 @@ class EngineParams:
     refinance_contagion_spread: float = 0.10
     gpu_price_impact: float = 0.05
     gpu_market_depth: float = 1.0
+    gpu_price_persistence: float = 0.7
     default_cost_alpha: float = 1.0
     default_cost_beta: float = 1.0
 
@@ -179,6 +183,9 @@ class EngineParams:
         if not 0.0 <= self.gpu_price_impact < 1.0:
             raise ValueError(f"gpu_price_impact: must lie in [0, 1), got "
                              f"{self.gpu_price_impact!r}")
+        if not 0.0 <= self.gpu_price_persistence < 1.0:
+            raise ValueError(f"gpu_price_persistence: must lie in [0, 1), got "
+                             f"{self.gpu_price_persistence!r}")
         if not self.gpu_market_depth > 0:
             raise ValueError(f"gpu_market_depth: must be positive, got "
                              f"{self.gpu_market_depth!r}")

@@ -243,6 +243,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 ms_due[key] = ms_due.get(key, 0.0) + amt
                 break
 
+    level: list[float] | None = None      # GPU price multiplier left by fire sales
     for t in range(T):
         # schedules
         rate = [float(f.base_rate[p, t]) + c.rate[d] if c.floating[d] else float(c.rate[d])
@@ -402,7 +403,9 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
 
         # fire sales: rerun the default resolution with the GPU price multiplier of the
         # current default set until the set reproduces itself
-        impact: list[float] | None = None
+        carry = ([x ** prm.gpu_price_persistence for x in level]
+                 if prm.fire_sale_feedback and level is not None else None)
+        impact: list[float] | None = carry
         sold_by = [False] * N
         serv0, full_out0 = list(serv), list(full_out)
         covenanted = prm.ltv_covenants and c.ltv_max is not None and any(
@@ -429,7 +432,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     brk[d] = (alive[c.debtor[d]] and bal[d] > 0
                               and excess > prm.tolerance)
                     if brk[d] and breach[d] + 1 >= c.cure_quarters[d]:
-                        cure[d] = excess
+                        cure[d] = min(excess, max(bal[d] - prin[d], 0.0))
             if has_extra:
                 serv = [serv0[d] + cure[d] + accel[d] for d in range(D)]
                 full_out = list(full_out0)
@@ -603,10 +606,13 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             for g in range(G):
                 depth = prm.gpu_market_depth * sum(gv[i][g] for i in range(N) if alive[i])
                 q = sum(gv[i][g] for i in range(N) if nd[i])
-                impact.append(math.exp(-beta_fs * q / depth) if depth > 0 else 1.0)
+                impact.append((math.exp(-beta_fs * q / depth) if depth > 0 else 1.0)
+                              * (1.0 if carry is None else carry[g]))
         else:
             raise RuntimeError("reference: fire-sale feedback did not settle")
         gpu_impact = [1.0] * G if impact is None else impact
+        if prm.fire_sale_feedback:
+            level = list(gpu_impact)
         if has_extra:
             prin = [prin[d] + cure[d] + accel[d] for d in range(D)]
         if prm.dscr_covenants:

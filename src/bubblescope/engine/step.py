@@ -146,6 +146,7 @@ class State:
     guarantee_paid: Array | None = None  # (P, U) cumulative guarantee payments, USD bn
     dscr_breach: Array | None = None    # (P, D) quarters a DSCR covenant has been in breach
     leverage: Array | None = None       # (P, N) liabilities ÷ assets at the last quarter end
+    gpu_level: Array | None = None      # (P, G) GPU price multiplier left by fire sales
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -808,7 +809,10 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     breach = np.zeros(service.shape, bool)
     # fire sales: the multiplier ``impact`` (P, G) comes from the GPUs that the default set
     # ``sold_by`` dumps; the clearing is rerun until the default set reproduces itself
-    impact: Array | None = None
+    # a dent left by earlier fire sales fades geometrically (in logs)
+    carry = (st.gpu_level ** p.gpu_price_persistence
+             if p.fire_sale_feedback and st.gpu_level is not None else None)
+    impact: Array | None = carry
     sold_by = np.zeros((P, N), bool)
     has_extra = covenanted or bool(accel.any())
     extra = accel
@@ -817,6 +821,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         if has_extra:
             if covenanted:
                 cure, breach = ltv_cure(c, f, st, t, impact, alive, receivable)
+                # the pay-down is owed on what the scheduled principal leaves
+                cure = np.minimum(cure, np.maximum(st.balance - principal, 0.0))
             extra = cure + accel
             service = service_sched + extra
             received0 = received_sched + lay.to_creditors(extra)
@@ -858,9 +864,13 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
             break
         sold_by = nd.copy()
         impact = fire_sale_impact(p, st.gpu_value, alive, nd)
+        if carry is not None:
+            impact = impact * carry
     else:
         raise RuntimeError(f"fire-sale feedback did not settle in quarter {t}")
     gpu_impact = (np.ones((P, lay.n_gen)) if impact is None else impact)
+    if p.fire_sale_feedback:
+        st.gpu_level = gpu_impact
     if has_extra:
         principal = principal + extra
     if p.dscr_covenants and st.dscr_breach is not None:

@@ -27,10 +27,6 @@ Tables = Mapping[str, pd.DataFrame]
 
 AGREES, DISAGREES, NOT_IN_RUN = "agrees", "disagrees", "not in this run"
 
-#: GPU prices (share of cost) at or below this count as worthless when comparing the end
-#: of the paths with and without fire-sale feedback.
-PRICE_FLOOR = 0.005
-
 #: Kinds of entity whose default probabilities the summary and comparison lead with.
 KEY_KINDS = ("neocloud", "spv", "ai_lab", "hyperscaler", "cloud_provider", "chip_vendor")
 
@@ -436,23 +432,23 @@ def _c_gpu_below(tables: Tables, **_: Any) -> tuple[str, str]:
     gens = [x for x in gens if x != "default"] or gens
     if not gens:
         return NOT_IN_RUN, "no generation has both prices"
-    below, parts = 0, []
+    below, above, parts = 0, 0, []
     for gen in gens:
         both = pd.DataFrame({"on": on_all[gen], "off": off_all[gen]}).dropna()
         both = both.loc[sorted(both.index, key=_quarter_key)]
-        # the last quarter before both medians reach (about) zero: where "end" still says
-        # something once every GPU is worth nothing
-        live = both[both.max(axis=1) > PRICE_FLOOR]
-        q = live.index[-1] if len(live) else both.index[-1]
+        gap = both["off"] - both["on"]
+        above += bool((gap < -1e-9).any())
+        # the doom loop's mark: where the feedback holds the median price furthest down
+        # (a dent fades once the forced sales stop, so "end" is the end of the selling)
+        q = gap.idxmax()
         on, off = float(both.at[q, "on"]), float(both.at[q, "off"])
-        below += on < off
+        below += on < off - 1e-9
         parts.append(f"{gen} {on:.3f} vs {off:.3f} ({q})")
-    ok = below > len(gens) / 2
+    ok = below > len(gens) / 2 and above == 0
     return (AGREES if ok else DISAGREES,
-            f"median GPU price with vs without feedback (share of cost), in the last quarter "
-            f"before it reaches zero: {'; '.join(parts[:4])}"
-            f"{'; …' if len(parts) > 4 else ''}; lower with feedback for {below} of "
-            f"{len(gens)} generations")
+            f"median GPU price with vs without feedback (share of cost), where the gap is "
+            f"widest: {'; '.join(parts[:4])}{'; …' if len(parts) > 4 else ''}; lower with "
+            f"feedback for {below} of {len(gens)} generations, above it for {above}")
 
 
 def _c_guarantee(tables: Tables, *, guaranteed: Sequence[str] | None = None,
@@ -498,7 +494,7 @@ CLAIMS: list[tuple[str, str, str, str, Callable[..., tuple[str, str]]]] = [
     ("doom_amplification", "gpu-doom-loop", "Fire sales amplify losses (amplification > 1)",
      "S1-18, S4-03", _c_amplification),
     ("doom_gpu_prices", "gpu-doom-loop",
-     "GPU prices end below the same paths without fire-sale feedback", "S1-18, S4-03",
+     "GPU prices fall below the same paths without fire-sale feedback", "S1-18, S4-03",
      _c_gpu_below),
     ("guarantee_fewer_defaults", "guarantee",
      "Guaranteed structures default less often than in slow", "S2 §5, S3-10",
