@@ -119,9 +119,15 @@ def thermometer(
     horizon: Annotated[str, typer.Option(
         "--horizon", help="With --lead-time: last quarter of the evaluation window.")
     ] = "2035Q4",
+    run: Annotated[str | None, typer.Option(
+        "--run", help="A kept run (folder, id under runs/, or 'latest'): print its "
+                      "simulated gauge bands and lead-time table.")] = None,
 ) -> None:
     """The risk thermometer: five gauges (AI productivity, neocloud stress, SPV bonds,
     contract quality, power), each scored 0–100 and coloured, and their composite."""
+    if run is not None:
+        _from_run(run, as_json)
+        return
     if lead_time:
         _lead_time(network, scenarios, paths, seed, horizon, as_json)
         return
@@ -167,15 +173,69 @@ def _lead_time(network: str, scenarios: str | None, paths: int, seed: int, horiz
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if as_json:
-        rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                 for k, v in r.items()} for r in df.to_dict("records")]
         out = {"network": network, "paths": paths, "seed": seed, "horizon": horizon,
-               "rows": rows}
+               "rows": _rows(df)}
         typer.echo(json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False))
         return
+    _print_lead(df, f"{network}, {paths} paths, seed {seed}, to {horizon}")
+
+
+def _rows(df: Any) -> list[dict[str, Any]]:
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+             for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _from_run(ref: str, as_json: bool) -> None:
+    """Bands and lead times kept in a run (``thermometer_bands``, ``lead_times``)."""
+    from ..runs.load import RunError, resolve_run
+
+    try:
+        run = resolve_run(ref)
+        bands, lead = run.table("thermometer_bands"), run.table("lead_times")
+    except (RunError, KeyError) as exc:
+        typer.echo(f"error: --run: {str(exc).strip(chr(39))}", err=True)
+        raise typer.Exit(2) from None
+    summary = _band_summary(bands)
+    if as_json:
+        typer.echo(json.dumps({"run": run.id, "bands": _rows(summary), "lead_times": _rows(lead)},
+                              indent=2, ensure_ascii=False, allow_nan=False, default=str))
+        return
+    t = Table(title=f"simulated gauges — run {run.id} (median score; share of paths red)",
+              header_style="bold")
+    for col in ("scenario", "gauge", "first", "peak", "peak quarter", "last", "red at peak"):
+        t.add_column(col, justify="left" if col in ("scenario", "gauge") else "right")
+    for r in summary.to_dict("records"):
+        t.add_row(str(r["scenario"]), str(r["gauge"]), f"{r['first']:.0f}",
+                  f"{r['peak']:.0f}", str(r["peak_quarter"]), f"{r['last']:.0f}",
+                  _rate(r["red_at_peak"]))
+    console.print(t)
+    paths = int(lead["n_paths"].max()) if len(lead) else 0
+    _print_lead(lead, f"run {run.id}, {paths} paths per scenario")
+
+
+def _band_summary(bands: Any) -> Any:
+    """Per scenario and gauge: the median score in the first and last quarter, its peak,
+    the quarter of the peak and the share of paths red then."""
+    import pandas as pd
+
+    rows = []
+    for (scen, gauge), sub in bands.groupby(["scenario", "gauge"], sort=False):
+        sub = sub[sub["p50"].notna()]
+        if sub.empty:
+            continue
+        peak = sub.loc[sub["p50"].idxmax()]
+        rows.append({"scenario": scen, "gauge": gauge, "first": float(sub["p50"].iloc[0]),
+                     "peak": float(peak["p50"]), "peak_quarter": str(peak["quarter"]),
+                     "last": float(sub["p50"].iloc[-1]),
+                     "red_at_peak": float(peak["share_red"])})
+    return pd.DataFrame(rows, columns=["scenario", "gauge", "first", "peak", "peak_quarter",
+                                       "last", "red_at_peak"])
+
+
+def _print_lead(df: Any, title: str) -> None:
     for event, sub in df.groupby("event", sort=False):
-        t = Table(title=f"{_EVENT_TITLES.get(str(event), event)} — {network}, {paths} paths, "
-                        f"seed {seed}, to {horizon}", header_style="bold")
+        t = Table(title=f"{_EVENT_TITLES.get(str(event), event)} — {title}",
+                  header_style="bold")
         t.add_column("scenario", no_wrap=True)
         t.add_column("gauge", no_wrap=True)
         t.add_column("rule", no_wrap=True)
