@@ -162,27 +162,89 @@ def lead_time_by_scenario(network: Network | str | os.PathLike[str] = "ai-2025",
     names = list(scenarios) if scenarios else preset_names()
     rows: list[dict[str, Any]] = []
     for name in names:
-        mc = simulate(net, name, paths=paths, seed=seed, runner=runner, horizon=simulate_to,
-                      keep_paths=True, progress=progress)
-        quarters = list(mc.quarters)
-        if horizon not in quarters:
-            raise ValueError(f"horizon: {horizon!r} is not a simulated quarter "
-                             f"({quarters[0]}–{quarters[-1]})")
-        n_q = quarters.index(horizon) + 1
-        scores: dict[str, list[np.ndarray]] = {}
-        events: dict[str, list[np.ndarray]] = {}
-        for res in mc.data.kept:
-            s, e = scores_and_events(net, res, n_q, drop_empty=False)
-            for k, v in s.items():
-                scores.setdefault(k, []).append(v)
-            for k, v in e.items():
-                events.setdefault(k, []).append(v)
-        label = mc.meta.get("scenario", str(name))
-        joined = {k: np.concatenate(v) for k, v in scores.items()}
-        rows += lead_time_rows(label, {k: v for k, v in joined.items() if np.isfinite(v).any()},
-                               {k: np.concatenate(v) for k, v in events.items()},
-                               candidates)
+        label, scores, events = _scenario_scores(net, name, paths, seed, horizon, simulate_to,
+                                                 runner, progress)
+        rows += lead_time_rows(label, {k: v for k, v in scores.items()
+                                       if np.isfinite(v).any()}, events, candidates)
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _scenario_scores(net: Network, name: Any, paths: int, seed: int, horizon: str,
+                     simulate_to: str, runner: Any, progress: bool
+                     ) -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Gauge scores and events of one scenario's kept paths, cut to ``horizon`` (its
+    label, scores and events; the quarters are ``quarter_labels(net, horizon)``)."""
+    mc = simulate(net, name, paths=paths, seed=seed, runner=runner, horizon=simulate_to,
+                  keep_paths=True, progress=progress)
+    quarters = list(mc.quarters)
+    if horizon not in quarters:
+        raise ValueError(f"horizon: {horizon!r} is not a simulated quarter "
+                         f"({quarters[0]}–{quarters[-1]})")
+    n_q = quarters.index(horizon) + 1
+    scores: dict[str, list[np.ndarray]] = {}
+    events: dict[str, list[np.ndarray]] = {}
+    for res in mc.data.kept:
+        s, e = scores_and_events(net, res, n_q, drop_empty=False)
+        for k, v in s.items():
+            scores.setdefault(k, []).append(v)
+        for k, v in e.items():
+            events.setdefault(k, []).append(v)
+    label = str(mc.meta.get("scenario", getattr(name, "name", name)))
+    return (label, {k: np.concatenate(v) for k, v in scores.items()},
+            {k: np.concatenate(v) for k, v in events.items()})
+
+
+def _quarter_labels(net: Network, horizon: str) -> list[str]:
+    from .engine.compile import compile_network
+
+    return list(compile_network(net, horizon).quarters)
+
+
+#: The event each gauge is calibrated against (``first_any``: whichever comes first).
+TARGETS = {"neocloud": "first_neocloud_default", "spv_bond": "first_spv_bond_loss",
+           "productivity": "first_any", "composite": "first_any"}
+
+
+def calibrate_thresholds(network: Network | str | os.PathLike[str] = "ai-2025",
+                         scenarios: Sequence[str] | None = None, *, paths: int = 200,
+                         seed: int = 2025, horizon: str = "2049Q4", runner: str = "serial",
+                         candidates: Sequence[float] | np.ndarray = DEFAULT_CANDIDATES
+                         ) -> pd.DataFrame:
+    """Alarm thresholds that balance hits against false alarms over all scenarios at once.
+
+    The paths of every scenario are pooled (so a threshold must tell the crisis paths of
+    one preset from the quiet paths of the others), and for each simulated gauge the
+    threshold with the largest Youden's J against its target event (:data:`TARGETS`) is
+    picked. Returns one row per gauge: ``gauge``, ``event`` and the figures of
+    :func:`~bubblescope.analytics.thermometer_sim.warning_performance` at that threshold.
+    The shipped :data:`bubblescope.analytics.thermometer.ALARM_THRESHOLDS` come from this
+    function on the bundled presets.
+    """
+    net = resolve_network(network)
+    names = list(scenarios) if scenarios else preset_names()
+    pooled_s: dict[str, list[np.ndarray]] = {}
+    pooled_e: dict[str, list[np.ndarray]] = {}
+    for name in names:
+        _, scores, events = _scenario_scores(net, name, paths, seed, horizon, horizon,
+                                             runner, False)
+        both = np.stack([events[e] for e in EVENTS])
+        events["first_any"] = np.where((both >= 0).any(axis=0),
+                                       np.where(both >= 0, both, np.iinfo(int).max).min(0),
+                                       -1)
+        for k, v in scores.items():
+            pooled_s.setdefault(k, []).append(v)
+        for k, v in events.items():
+            pooled_e.setdefault(k, []).append(v)
+    rows = []
+    for gauge, event in TARGETS.items():
+        if gauge not in pooled_s:
+            continue
+        g = np.concatenate(pooled_s[gauge])
+        ev = np.concatenate(pooled_e[event])
+        if not np.isfinite(g).any() or not 0 < (ev >= 0).sum() < len(ev):
+            continue
+        rows.append({"gauge": gauge, "event": event, **youden_threshold(g, ev, candidates)})
+    return pd.DataFrame(rows)
 
 
 def thermometer_tables(network: Network, scenario: Any, *, paths: int = 200, seed: int = 0,
@@ -197,28 +259,18 @@ def thermometer_tables(network: Network, scenario: Any, *, paths: int = 200, see
     """
     from .analytics.thermometer_sim import gauge_bands
 
-    mc = simulate(network, scenario, paths=paths, seed=seed, runner=runner, horizon=horizon,
-                  keep_paths=True, progress=False)
-    scores: dict[str, list[np.ndarray]] = {}
-    events: dict[str, list[np.ndarray]] = {}
-    for res in mc.data.kept:
-        sc, ev = scores_and_events(network, res, drop_empty=False)
-        for k, v in sc.items():
-            scores.setdefault(k, []).append(v)
-        for k, v in ev.items():
-            events.setdefault(k, []).append(v)
-    joined = {k: np.concatenate(v) for k, v in scores.items()}
+    label, joined, events = _scenario_scores(network, scenario, paths, seed, horizon, horizon,
+                                             runner, False)
     live = {k: v for k, v in joined.items() if np.isfinite(v).any()}
-    label = str(mc.meta.get("scenario", getattr(scenario, "name", scenario)))
     bands = gauge_bands(live, (0.05, 0.25, 0.5, 0.75, 0.95))
     bands = bands.rename(columns={"q05": "p5", "q25": "p25", "q50": "p50", "q75": "p75",
                                   "q95": "p95"})
-    bands["quarter"] = [mc.quarters[int(i)] for i in bands["quarter"]]
-    lead = pd.DataFrame(lead_time_rows(label, live,
-                                       {k: np.concatenate(v) for k, v in events.items()}),
-                        columns=list(COLUMNS))
+    quarters = _quarter_labels(network, horizon)
+    bands["quarter"] = [quarters[int(i)] for i in bands["quarter"]]
+    lead = pd.DataFrame(lead_time_rows(label, live, events), columns=list(COLUMNS))
     return bands, lead
 
 
-__all__ = ["COLUMNS", "EVENTS", "lead_time_by_scenario", "lead_time_rows",
-           "neocloud_service_to_cash", "scores_and_events", "thermometer_tables"]
+__all__ = ["COLUMNS", "EVENTS", "TARGETS", "calibrate_thresholds", "lead_time_by_scenario",
+           "lead_time_rows", "neocloud_service_to_cash", "scores_and_events",
+           "thermometer_tables"]

@@ -144,3 +144,36 @@ def test_neocloud_service_to_cash_by_hand() -> None:
     out = neocloud_service_to_cash(res, 4)
     np.testing.assert_allclose(out[0, :3], [1.0, 2.0, 100.0])
     assert math.isnan(out[0, 3])
+
+
+def test_calibrated_thresholds_pool_the_scenarios() -> None:
+    from bubblescope.analytics.thermometer_sim import youden_threshold
+    from bubblescope.thermometer_run import calibrate_thresholds
+
+    t = calibrate_thresholds("ai-2025", ["refuted", "rate-shock"], paths=20, seed=2025)
+    row = t.set_index("gauge").loc["spv_bond"]
+    assert row["event"] == "first_spv_bond_loss" and row["n_paths"] == 40
+    # pooled: rate-shock's bond mark-downs without a loss are the false alarms to avoid
+    assert row["false_alarm_rate"] == 0.0 and row["hit_rate"] == 1.0
+    assert row["threshold"] > 40.0
+    # neocloud: every path has the event, so no threshold can be calibrated
+    assert "neocloud" not in set(t["gauge"])
+    # a lower line would flag a rate-shock path without a loss
+    net = bubblescope.load_network("ai-2025")
+    from bubblescope.thermometer_run import _scenario_scores
+
+    _, s, e = _scenario_scores(net, "rate-shock", 20, 2025, "2049Q4", "2049Q4", "serial",
+                               False)
+    assert (e["first_spv_bond_loss"] < 0).all()
+    assert youden_threshold(s["spv_bond"], e["first_spv_bond_loss"] * 0 - 1, [40.0])[
+        "false_alarm_rate"] > 0
+
+
+@pytest.mark.slow
+def test_shipped_alarm_thresholds_are_the_calibrated_ones() -> None:
+    from bubblescope.analytics.thermometer import ALARM_THRESHOLDS
+    from bubblescope.thermometer_run import calibrate_thresholds
+
+    t = calibrate_thresholds("ai-2025", paths=200, seed=2025).set_index("gauge")
+    for gauge, row in t.iterrows():
+        assert ALARM_THRESHOLDS[gauge] == row["threshold"], gauge

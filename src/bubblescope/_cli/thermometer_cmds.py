@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analytics.thermometer import (
+    ALARM_THRESHOLDS,
     AMBER_FROM,
     INDICATORS,
     RED_FROM,
@@ -95,6 +96,10 @@ def _render(readings: list[Reading], network: str, neoclouds: list[dict[str, Any
             parts += [("" if i == 0 else ", ") + f"{row['entity']} ",
                       _score(row["score"], row["colour"])]
         lines.append(Text.assemble(*parts))
+    alarms = [f"{INDICATORS[k].title if k in INDICATORS else k} ≥ {v:g}"
+              for k, v in ALARM_THRESHOLDS.items() if v != AMBER_FROM]
+    lines.append(Text("calibrated alarms (others at amber): " + ", ".join(alarms)
+                      + "; bubblescope.thermometer_run.calibrate_thresholds", style="dim"))
     lines.append(Text(f"score 0–100: green < {AMBER_FROM:g} ≤ amber < {RED_FROM:g} ≤ red; "
                       "see docs/thermometer.md", style="dim"))
     return Panel(Group(*lines), title=f"risk thermometer — {network}", title_align="left")

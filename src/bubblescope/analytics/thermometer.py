@@ -53,6 +53,17 @@ from .hurdle import revenue_chain
 AMBER_FROM = 40.0
 #: Score at which a gauge turns red (inclusive).
 RED_FROM = 70.0
+#: Alarm thresholds picked by :func:`bubblescope.thermometer_run.calibrate_thresholds` on
+#: the bundled presets (ai-2025, 200 paths each, seed 2025, to 2049Q4, 2026-11-21): the
+#: score that best separates the paths with the gauge's target event from those without,
+#: all presets pooled (Youden's J). SPV bond health: 80 (J = 1.0, every Hyperion bond loss
+#: flagged a median 19 quarters ahead, no false alarm — `rate-shock` marks bonds down to a
+#: score of 63 with no loss following, so a lower line would cry wolf). The other gauges
+#: cannot be calibrated on the presets (every path has a neocloud default), so they alarm
+#: at amber.
+ALARM_THRESHOLDS: dict[str, float] = {"productivity": AMBER_FROM, "neocloud": AMBER_FROM,
+                                      "spv_bond": 80.0, "contracts": AMBER_FROM,
+                                      "power": AMBER_FROM, "composite": AMBER_FROM}
 
 #: Default yearly log-growth of AI revenue: S1-03, about 9× in two years → ln(9) / 2.
 DEFAULT_LOG_GROWTH = math.log(9.0) / 2.0
