@@ -83,10 +83,11 @@ def neocloud_service_to_cash(res: Any, n_quarters: int) -> np.ndarray | None:
 
 
 def scores_and_events(net: Network, res: Any, n_quarters: int | None = None, *,
-                      drop_empty: bool = True
+                      drop_empty: bool = True, extra: dict[str, np.ndarray] | None = None
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Gauge scores (paths, quarters) and event quarters (paths,) from an engine result
-    kept per path, cut to the first ``n_quarters`` quarters (all by default).
+    kept per path, cut to the first ``n_quarters`` quarters (all by default). ``extra``
+    adds metric series of the same paths (e.g. ``power_gap_share`` from the factor paths).
 
     Gauges with no metric fed by the engine (all NaN) are left out with ``drop_empty``.
     """
@@ -100,6 +101,8 @@ def scores_and_events(net: Network, res: Any, n_quarters: int | None = None, *,
     refi = neocloud_service_to_cash(res, T)
     if refi is not None:
         series["refinancing_to_cash"] = refi
+    for k, v in (extra or {}).items():
+        series[k] = np.asarray(v, dtype=float)[:, :T]
     mask = _spv_bond_mask(net, res)
     if any(mask) and res.debt_price is not None:
         series["price_discount"] = price_discount_series(
@@ -181,10 +184,15 @@ def _scenario_scores(net: Network, name: Any, paths: int, seed: int, horizon: st
         raise ValueError(f"horizon: {horizon!r} is not a simulated quarter "
                          f"({quarters[0]}–{quarters[-1]})")
     n_q = quarters.index(horizon) + 1
+    gap = power_gap_paths(name, mc.paths, quarters, seed)
     scores: dict[str, list[np.ndarray]] = {}
     events: dict[str, list[np.ndarray]] = {}
+    first = 0
     for res in mc.data.kept:
-        s, e = scores_and_events(net, res, n_q, drop_empty=False)
+        rows = slice(first, first + res.paths)
+        first += res.paths
+        s, e = scores_and_events(net, res, n_q, drop_empty=False,
+                                 extra={"power_gap_share": gap[rows]})
         for k, v in s.items():
             scores.setdefault(k, []).append(v)
         for k, v in e.items():
@@ -192,6 +200,18 @@ def _scenario_scores(net: Network, name: Any, paths: int, seed: int, horizon: st
     label = str(mc.meta.get("scenario", getattr(name, "name", name)))
     return (label, {k: np.concatenate(v) for k, v in scores.items()},
             {k: np.concatenate(v) for k, v in events.items()})
+
+
+def power_gap_paths(scenario: Any, paths: int, quarters: list[str], seed: int) -> np.ndarray:
+    """``1 − power_availability`` of the scenario's factor paths (paths, quarters): the
+    share of installed capacity without power, the simulated stand-in for the static
+    ``power_gap_share`` (regenerated from the seed: the paths the engine ran)."""
+    from .runners.montecarlo import resolve_scenario
+    from .scenarios import generate_run
+
+    run = generate_run(resolve_scenario(scenario), paths=paths, quarters=len(quarters),
+                       start=quarters[0], seed=seed)
+    return 1.0 - np.asarray(run.factors.power_availability, dtype=float)[:, :len(quarters)]
 
 
 def _quarter_labels(net: Network, horizon: str) -> list[str]:
@@ -272,5 +292,6 @@ def thermometer_tables(network: Network, scenario: Any, *, paths: int = 200, see
 
 
 __all__ = ["COLUMNS", "EVENTS", "TARGETS", "calibrate_thresholds", "lead_time_by_scenario",
-           "lead_time_rows", "neocloud_service_to_cash", "scores_and_events",
+           "lead_time_rows", "neocloud_service_to_cash", "power_gap_paths",
+           "scores_and_events",
            "thermometer_tables"]

@@ -10,7 +10,7 @@ import pytest
 
 import bubblescope
 from bubblescope.analytics.thermometer_sim import DEFAULT_CANDIDATES
-from bubblescope.thermometer_run import COLUMNS, lead_time_by_scenario, scores_and_events
+from bubblescope.thermometer_run import COLUMNS, lead_time_by_scenario
 
 PATHS, SEED, HORIZON, SIMULATE_TO = 40, 2025, "2049Q4", "2049Q4"
 
@@ -23,12 +23,12 @@ def table():
 
 @pytest.fixture(scope="module")
 def data():
+    from bubblescope.thermometer_run import _scenario_scores
+
     net = bubblescope.load_network("ai-2025")
-    mc = bubblescope.simulate(net, "refuted", paths=PATHS, seed=SEED, horizon=SIMULATE_TO,
-                              keep_paths=True, progress=False)
-    n_q = list(mc.quarters).index(HORIZON) + 1
-    (res,) = mc.data.kept
-    return scores_and_events(net, res, n_q)
+    _, scores, events = _scenario_scores(net, "refuted", PATHS, SEED, HORIZON, SIMULATE_TO,
+                                         "serial", False)
+    return {k: v for k, v in scores.items() if np.isfinite(v).any()}, events
 
 
 def test_structure(table) -> None:
@@ -177,3 +177,19 @@ def test_shipped_alarm_thresholds_are_the_calibrated_ones() -> None:
     t = calibrate_thresholds("ai-2025", paths=200, seed=2025).set_index("gauge")
     for gauge, row in t.iterrows():
         assert ALARM_THRESHOLDS[gauge] == row["threshold"], gauge
+
+
+def test_power_gauge_reads_the_power_paths_the_engine_ran() -> None:
+    from bubblescope.io.scenario_load import load_scenario
+    from bubblescope.scenarios import generate_run
+    from bubblescope.thermometer_run import power_gap_paths, thermometer_tables
+
+    quarters = ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    gap = power_gap_paths("power-crunch", 5, quarters, 11)
+    run = generate_run(load_scenario("power-crunch"), paths=5, quarters=4, start="2025Q4",
+                       seed=11)
+    np.testing.assert_array_equal(gap, 1.0 - run.factors.power_availability[:, :4])
+    net = bubblescope.load_network("ai-2025")
+    bands, _ = thermometer_tables(net, "power-crunch", paths=10, seed=11, horizon="2028Q4")
+    power = bands[bands["gauge"] == "power"]
+    assert len(power) == 13 and power["p50"].max() > 40.0      # the crunch turns it amber
