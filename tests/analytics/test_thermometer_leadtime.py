@@ -169,7 +169,6 @@ def test_calibrated_thresholds_pool_the_scenarios() -> None:
         "false_alarm_rate"] > 0
 
 
-@pytest.mark.slow
 def test_shipped_alarm_thresholds_are_the_calibrated_ones() -> None:
     from bubblescope.analytics.thermometer import ALARM_THRESHOLDS
     from bubblescope.thermometer_run import calibrate_thresholds
