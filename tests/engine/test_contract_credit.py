@@ -95,3 +95,34 @@ def test_amortisation_start_after_the_end_is_rejected() -> None:
             [{"id": "loan", "kind": "loan", "lender": "lender", "borrower": "b",
               "amount": 1.0, "rate": 0.0, "end": "2027-01-01",
               "amortisation_start": "2028-01-01"}])
+
+
+def test_rolled_over_debt_is_repriced_at_the_market() -> None:
+    # 10 at a 5% fixed coupon, due in 2026Q1 (quarter 1); the borrower has 1 of cash and
+    # 30 of other assets (leverage 1/3: no premium): it repays what its cash allows and
+    # rolls the rest over at base 4% + HY spread 4% = 8%, i.e. 2% a quarter on what is
+    # left, against 1.25% a quarter before
+    net = make_network(
+        [{"id": "b", "kind": "neocloud", "cash": 1.0, "other_assets": 30.0},
+         {"id": "bank", "kind": "bank", "cash": 50.0}],
+        [{"id": "loan", "kind": "loan", "lender": "bank", "borrower": "b", "amount": 10.0,
+          "rate": 0.05, "start": "2025-10-01", "end": "2026-03-31"}])
+    f = FactorPaths.flat(1, 4, base_rate=0.04, spread_hy=0.04, equity_window=1.0)
+    on = EngineParams(refinancing_conditions=True)
+    res = simulate(net, f, horizon="2026Q3", params=on)
+    assert (res.default_quarter < 0).all()
+    due, out = res.debt["due"][0, :, 0], res.debt["outstanding"][0, :, 0]
+    principal = np.r_[0.0, out[:-1]] - out          # what each quarter's payment retired
+    principal[0] = 10.0 - out[0]
+    interest = due - res.debt["refinanced"][0, :, 0] - principal
+    np.testing.assert_allclose(interest[:2], [0.125, 0.125], atol=1e-12)
+    assert res.debt["refinanced"][0, 1] > 9.0                 # most of it rolled over
+    np.testing.assert_allclose(interest[2:], out[1:3] * 0.02, atol=1e-12)
+    ref = simulate_reference(net, f, horizon="2026Q3", params=on)
+    np.testing.assert_allclose(ref["debt_paid"][0, :, 0], res.debt["paid"][0, :, 0],
+                               atol=1e-12)
+    # without the refinancing conditions the loan rolls over at its old coupon
+    off = simulate(net, f, horizon="2026Q3")
+    o_due, o_out = off.debt["due"][0, :, 0], off.debt["outstanding"][0, :, 0]
+    o_int = o_due - off.debt["refinanced"][0, :, 0] - (np.r_[10.0, o_out[:-1]] - o_out)
+    np.testing.assert_allclose(o_int[2:], np.r_[10.0, o_out[:-1]][2:] * 0.0125, atol=1e-12)

@@ -244,9 +244,10 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 break
 
     level: list[float] | None = None      # GPU price multiplier left by fire sales
+    coef = [float(c.rate[d]) for d in range(D)]   # coupon or spread, repriced at roll-over
     for t in range(T):
         # schedules
-        rate = [float(f.base_rate[p, t]) + c.rate[d] if c.floating[d] else float(c.rate[d])
+        rate = [float(f.base_rate[p, t]) + coef[d] if c.floating[d] else coef[d]
                 for d in range(D)]
         intr = [bal[d] * rate[d] / 4.0 for d in range(D)]
         prin = [_principal(c, d, bal[d], rate[d], t) for d in range(D)]
@@ -388,6 +389,14 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             if is_open:
                 refi[d] = min(prin[d], need[i])
                 need[i] -= refi[d]
+            if prm.refinancing_conditions and refi[d] > 0:
+                s_now = f.credit_spread[bucket][p, t] + prem[i]
+                if d in guarantor and alive[guarantor[d]]:
+                    gb = "IG" if c.rating_bucket[guarantor[d]] == 0 else "HY"
+                    s_now = min(s_now, float(f.credit_spread[gb][p, t]))
+                market = s_now if c.floating[d] else float(f.base_rate[p, t]) + s_now
+                keep = max(bal[d] - prin[d], 0.0)
+                coef[d] = (keep * coef[d] + refi[d] * market) / (keep + refi[d])
         raised = [min(max(need[i], 0.0), prm.equity_raise_cap * window * c.market_access[i]
                       * max(mkt[i], 0.0)) if alive[i] else 0.0 for i in range(N)]
         prin = [prin[d] - refi[d] for d in range(D)]

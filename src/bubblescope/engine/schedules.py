@@ -16,10 +16,14 @@ from .factors import FactorPaths
 Array = np.ndarray
 
 
-def debt_rates(c: Compiled, f: FactorPaths, t: int) -> Array:
-    """Interest rate of each instrument in quarter ``t``, decimal/yr, shape (paths, D)."""
+def debt_rates(c: Compiled, f: FactorPaths, t: int, coef: Array | None = None) -> Array:
+    """Interest rate of each instrument in quarter ``t``, decimal/yr, shape (paths, D).
+
+    ``coef`` (paths, D) replaces ``c.rate`` (the fixed coupon, or the spread of a floating
+    instrument) where refinancing has repriced it."""
     base = f.base_rate[:, t:t + 1]
-    return np.where(c.floating[None, :], base + c.rate[None, :], c.rate[None, :])
+    r = c.rate[None, :] if coef is None else coef
+    return np.where(c.floating[None, :], base + r, r)
 
 
 def interest_due(balance: Array, rates: Array) -> Array:

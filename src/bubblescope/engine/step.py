@@ -147,6 +147,7 @@ class State:
     dscr_breach: Array | None = None    # (P, D) quarters a DSCR covenant has been in breach
     leverage: Array | None = None       # (P, N) liabilities ÷ assets at the last quarter end
     gpu_level: Array | None = None      # (P, G) GPU price multiplier left by fire sales
+    rate_coef: Array | None = None      # (P, D) coupon or spread after repricing
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -292,6 +293,31 @@ def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
         return tdue, t_in, t_out
     cut = tdue - new
     return new, t_in - lay.to_payee(cut), t_out - lay.to_payer(cut)
+
+
+def repriced_coefficients(c: Compiled, f: FactorPaths, st: State, t: int, refi: Array,
+                          principal: Array) -> Array:
+    """Coupons (fixed) or spreads (floating) after this quarter's roll-overs, (P, D).
+
+    Principal rolled over in quarter ``t`` is lent again at the market: the borrower's
+    bucket spread plus its refinancing premium (:func:`refinancing_premium`) — on a
+    guaranteed instrument with a live guarantor, the guarantor's bucket spread if lower —
+    over the base rate for a fixed coupon. The instrument's coefficient becomes the
+    balance-weighted mean of the old one on what was not due and the new one on what was
+    rolled over (``principal`` is the scheduled principal before the roll-over)."""
+    coef = (np.broadcast_to(c.rate, refi.shape).copy() if st.rate_coef is None
+            else st.rate_coef)
+    spread = np.stack([f.credit_spread[b][:, t] for b in SPREAD_BUCKETS], axis=1)
+    s_debt = (spread[:, c.rating_bucket] + refinancing_premium(c, st, t))[:, c.debtor]
+    for d, g in zip(c.guar_debt, c.guar_by, strict=True):
+        s_debt[:, d] = np.where(st.alive[:, g],
+                                np.minimum(s_debt[:, d], spread[:, c.rating_bucket[g]]),
+                                s_debt[:, d])
+    market = np.where(c.floating[None, :], s_debt, f.base_rate[:, t:t + 1] + s_debt)
+    keep = np.maximum(st.balance - principal, 0.0)
+    total = keep + refi
+    return np.where(refi > 0, (keep * coef + refi * market) / np.where(total > 0, total, 1.0),
+                    coef)
 
 
 def refinancing_premium(c: Compiled, st: State, t: int) -> Array:
@@ -735,7 +761,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     alive_ext = np.concatenate([alive, np.ones((P, 1), bool)], axis=1)
 
     # 1. schedules
-    rates = debt_rates(c, f, t)
+    rates = debt_rates(c, f, t, st.rate_coef)
     interest = interest_due(st.balance, rates)
     principal = principal_due(c, st.balance, rates, t)
     tdue = trade_due(c, f, t, chips) * alive_ext[:, c.payer] * alive_ext[:, c.payee]
@@ -770,6 +796,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     projected = st.cash + (s_in - s_out + t_in - t_out)[:, :N] + mrev - opex - capex
     need = np.maximum(c.min_cash[None, :] - projected, 0.0) * alive
     draws, refi, raised = liquidity_ladder(c, f, lay, st, t, need, principal)
+    if p.refinancing_conditions and refi.any():
+        st.rate_coef = repriced_coefficients(c, f, st, t, refi, principal)
     if refi.any():
         principal = principal - refi
         service = interest + principal
