@@ -178,18 +178,24 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
     return st
 
 
+def contracted_positions(c: Compiled, lay: Layout, alive: Array, t: int
+                         ) -> tuple[Array, Array]:
+    """Take-or-pay rent and compute still scheduled after quarter ``t`` between parties
+    that are both alive: what each entity is owed and what it owes, each (P, N), USD bn."""
+    alive_ext = np.concatenate([alive, np.ones((alive.shape[0], 1), bool)], axis=1)
+    live = lay.remaining[t][None, :] * (alive_ext[:, c.payer] & alive_ext[:, c.payee])
+    N = c.n_entities
+    return lay.to_payee(live)[:, :N], lay.to_payer(live)[:, :N]
+
+
 def contract_leverage(c: Compiled, lay: Layout, alive: Array, assets: Array,
                       liabilities: Array, t: int) -> Array:
     """Leverage as lenders see it at the end of quarter ``t``, (P, N): liabilities plus the
     take-or-pay rent and compute an entity still owes, over assets plus what it is still
-    owed (both counted only while both parties are alive). An SPV whose only asset is a
-    long lease is then not mistaken for an insolvent one, and a lessee's leases count as
-    the debt they are."""
-    rem = lay.remaining[min(max(t, 0), c.n_quarters - 1)]
-    alive_ext = np.concatenate([alive, np.ones((alive.shape[0], 1), bool)], axis=1)
-    live = rem[None, :] * (alive_ext[:, c.payer] & alive_ext[:, c.payee])
-    N = c.n_entities
-    return _leverage(assets + lay.to_payee(live)[:, :N], liabilities + lay.to_payer(live)[:, :N])
+    owed (:func:`contracted_positions`). An SPV whose only asset is a long lease is then
+    not mistaken for an insolvent one, and a lessee's leases count as the debt they are."""
+    owed_to, owes = contracted_positions(c, lay, alive, t)
+    return _leverage(assets + owed_to, liabilities + owes)
 
 
 def _leverage(assets: Array, liabilities: Array) -> Array:
@@ -295,8 +301,18 @@ def affordable_contributions(c: Compiled, lay: Layout, st: State, tdue: Array,
     return new, t_in - lay.to_payee(cut), t_out - lay.to_payer(cut)
 
 
+def market_spreads(c: Compiled, f: FactorPaths, st: State, t: int) -> tuple[Array, Array]:
+    """Credit spreads of quarter ``t``: per rating bucket (P, B), and per borrower (P, N) —
+    its bucket's spread plus, with ``refinancing_conditions``, its refinancing premium."""
+    spread = np.stack([f.credit_spread[b][:, t] for b in SPREAD_BUCKETS], axis=1)
+    borrower = spread[:, c.rating_bucket]
+    if c.params.refinancing_conditions:
+        borrower = borrower + refinancing_premium(c, st, t)
+    return spread, borrower
+
+
 def repriced_coefficients(c: Compiled, f: FactorPaths, st: State, t: int, refi: Array,
-                          principal: Array) -> Array:
+                          principal: Array, spreads: tuple[Array, Array]) -> Array:
     """Coupons (fixed) or spreads (floating) after this quarter's roll-overs, (P, D).
 
     Principal rolled over in quarter ``t`` is lent again at the market: the borrower's
@@ -304,11 +320,12 @@ def repriced_coefficients(c: Compiled, f: FactorPaths, st: State, t: int, refi: 
     guaranteed instrument with a live guarantor, the guarantor's bucket spread if lower —
     over the base rate for a fixed coupon. The instrument's coefficient becomes the
     balance-weighted mean of the old one on what was not due and the new one on what was
-    rolled over (``principal`` is the scheduled principal before the roll-over)."""
+    rolled over (``principal`` is the scheduled principal before the roll-over;
+    ``spreads`` is :func:`market_spreads` of the quarter)."""
     coef = (np.broadcast_to(c.rate, refi.shape).copy() if st.rate_coef is None
             else st.rate_coef)
-    spread = np.stack([f.credit_spread[b][:, t] for b in SPREAD_BUCKETS], axis=1)
-    s_debt = (spread[:, c.rating_bucket] + refinancing_premium(c, st, t))[:, c.debtor]
+    spread, borrower = spreads
+    s_debt = borrower[:, c.debtor]
     for d, g in zip(c.guar_debt, c.guar_by, strict=True):
         s_debt[:, d] = np.where(st.alive[:, g],
                                 np.minimum(s_debt[:, d], spread[:, c.rating_bucket[g]]),
@@ -345,9 +362,11 @@ def refinancing_premium(c: Compiled, st: State, t: int) -> Array:
 
 
 def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int,
-                     need: Array, principal: Array) -> tuple[Array, Array, Array]:
+                     need: Array, principal: Array, spreads: tuple[Array, Array]
+                     ) -> tuple[Array, Array, Array]:
     """Cover ``need`` (P, N) in order: facility draws, refinancing of principal due,
-    equity. Returns draws (P, D), refinanced principal (P, D) and equity raised (P, N)."""
+    equity (``spreads``: :func:`market_spreads` of the quarter). Returns draws (P, D),
+    refinanced principal (P, D) and equity raised (P, N)."""
     P, D = f.paths, c.n_debt
     need = need.copy()
     alive_ext = np.concatenate([st.alive, np.ones((P, 1), bool)], axis=1)
@@ -359,10 +378,7 @@ def liquidity_ladder(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int
         need[:, i] -= x
     refi = np.zeros((P, D))
     window = f.equity_window[:, t]
-    spread = np.stack([f.credit_spread[b][:, t] for b in SPREAD_BUCKETS], axis=1)
-    borrower_spread = spread[:, c.rating_bucket]
-    if c.params.refinancing_conditions:
-        borrower_spread = borrower_spread + refinancing_premium(c, st, t)
+    spread, borrower_spread = spreads
     open_ = ((borrower_spread < c.params.refinance_spread_max) & (window[:, None] > 0))
     open_debt = open_[:, c.debtor] if c.n_debt else np.zeros((P, 0), bool)
     if c.params.refinancing_conditions and len(c.guar_debt):
@@ -795,9 +811,10 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     # 2. liquidity ladder on the scheduled amounts
     projected = st.cash + (s_in - s_out + t_in - t_out)[:, :N] + mrev - opex - capex
     need = np.maximum(c.min_cash[None, :] - projected, 0.0) * alive
-    draws, refi, raised = liquidity_ladder(c, f, lay, st, t, need, principal)
+    spreads = market_spreads(c, f, st, t)
+    draws, refi, raised = liquidity_ladder(c, f, lay, st, t, need, principal, spreads)
     if p.refinancing_conditions and refi.any():
-        st.rate_coef = repriced_coefficients(c, f, st, t, refi, principal)
+        st.rate_coef = repriced_coefficients(c, f, st, t, refi, principal, spreads)
     if refi.any():
         principal = principal - refi
         service = interest + principal
@@ -829,10 +846,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     full_sched, service_sched = full_out, service
     covenanted = (p.ltv_covenants and c.ltv_max is not None
                   and bool(np.isfinite(c.ltv_max[t]).any()))
-    receivable = None
-    if covenanted:
-        live = lay.remaining[t][None, :] * alive_ext[:, c.payer]
-        receivable = lay.to_payee(live)[:, :N]
+    # a vehicle's receivables back its GPU loans (only a live borrower's matter)
+    receivable = contracted_positions(c, lay, alive, t)[0] if covenanted else None
     cure = np.zeros_like(service)
     breach = np.zeros(service.shape, bool)
     # fire sales: the multiplier ``impact`` (P, G) comes from the GPUs that the default set
