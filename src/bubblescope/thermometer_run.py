@@ -165,8 +165,8 @@ def lead_time_by_scenario(network: Network | str | os.PathLike[str] = "ai-2025",
     names = list(scenarios) if scenarios else preset_names()
     rows: list[dict[str, Any]] = []
     for name in names:
-        label, scores, events = _scenario_scores(net, name, paths, seed, horizon, simulate_to,
-                                                 runner, progress)
+        label, _, scores, events = _scenario_scores(net, name, paths, seed, horizon,
+                                                    simulate_to, runner, progress)
         rows += lead_time_rows(label, {k: v for k, v in scores.items()
                                        if np.isfinite(v).any()}, events, candidates)
     return pd.DataFrame(rows, columns=list(COLUMNS))
@@ -174,9 +174,9 @@ def lead_time_by_scenario(network: Network | str | os.PathLike[str] = "ai-2025",
 
 def _scenario_scores(net: Network, name: Any, paths: int, seed: int, horizon: str,
                      simulate_to: str, runner: Any, progress: bool
-                     ) -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Gauge scores and events of one scenario's kept paths, cut to ``horizon`` (its
-    label, scores and events; the quarters are ``quarter_labels(net, horizon)``)."""
+                     ) -> tuple[str, list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Gauge scores and events of one scenario's kept paths, cut to ``horizon``: its label,
+    the quarters kept, the scores (paths, quarters) and the event quarters (paths,)."""
     mc = simulate(net, name, paths=paths, seed=seed, runner=runner, horizon=simulate_to,
                   keep_paths=True, progress=progress)
     quarters = list(mc.quarters)
@@ -198,7 +198,7 @@ def _scenario_scores(net: Network, name: Any, paths: int, seed: int, horizon: st
         for k, v in e.items():
             events.setdefault(k, []).append(v)
     label = str(mc.meta.get("scenario", getattr(name, "name", name)))
-    return (label, {k: np.concatenate(v) for k, v in scores.items()},
+    return (label, quarters[:n_q], {k: np.concatenate(v) for k, v in scores.items()},
             {k: np.concatenate(v) for k, v in events.items()})
 
 
@@ -212,12 +212,6 @@ def power_gap_paths(scenario: Any, paths: int, quarters: list[str], seed: int) -
     run = generate_run(resolve_scenario(scenario), paths=paths, quarters=len(quarters),
                        start=quarters[0], seed=seed)
     return 1.0 - np.asarray(run.factors.power_availability, dtype=float)[:, :len(quarters)]
-
-
-def _quarter_labels(net: Network, horizon: str) -> list[str]:
-    from .engine.compile import compile_network
-
-    return list(compile_network(net, horizon).quarters)
 
 
 #: The event each gauge is calibrated against (``first_any``: whichever comes first).
@@ -245,8 +239,8 @@ def calibrate_thresholds(network: Network | str | os.PathLike[str] = "ai-2025",
     pooled_s: dict[str, list[np.ndarray]] = {}
     pooled_e: dict[str, list[np.ndarray]] = {}
     for name in names:
-        _, scores, events = _scenario_scores(net, name, paths, seed, horizon, horizon,
-                                             runner, False)
+        _, _, scores, events = _scenario_scores(net, name, paths, seed, horizon, horizon,
+                                                runner, False)
         both = np.stack([events[e] for e in EVENTS])
         events["first_any"] = np.where((both >= 0).any(axis=0),
                                        np.where(both >= 0, both, np.iinfo(int).max).min(0),
@@ -279,13 +273,12 @@ def thermometer_tables(network: Network, scenario: Any, *, paths: int = 200, see
     """
     from .analytics.thermometer_sim import gauge_bands
 
-    label, joined, events = _scenario_scores(network, scenario, paths, seed, horizon, horizon,
-                                             runner, False)
+    label, quarters, joined, events = _scenario_scores(network, scenario, paths, seed,
+                                                       horizon, horizon, runner, False)
     live = {k: v for k, v in joined.items() if np.isfinite(v).any()}
     bands = gauge_bands(live, (0.05, 0.25, 0.5, 0.75, 0.95))
     bands = bands.rename(columns={"q05": "p5", "q25": "p25", "q50": "p50", "q75": "p75",
                                   "q95": "p95"})
-    quarters = _quarter_labels(network, horizon)
     bands["quarter"] = [quarters[int(i)] for i in bands["quarter"]]
     lead = pd.DataFrame(lead_time_rows(label, live, events), columns=list(COLUMNS))
     return bands, lead
@@ -293,5 +286,4 @@ def thermometer_tables(network: Network, scenario: Any, *, paths: int = 200, see
 
 __all__ = ["COLUMNS", "EVENTS", "TARGETS", "calibrate_thresholds", "lead_time_by_scenario",
            "lead_time_rows", "neocloud_service_to_cash", "power_gap_paths",
-           "scores_and_events",
-           "thermometer_tables"]
+           "scores_and_events", "thermometer_tables"]

@@ -26,8 +26,8 @@ def data():
     from bubblescope.thermometer_run import _scenario_scores
 
     net = bubblescope.load_network("ai-2025")
-    _, scores, events = _scenario_scores(net, "refuted", PATHS, SEED, HORIZON, SIMULATE_TO,
-                                         "serial", False)
+    _, _, scores, events = _scenario_scores(net, "refuted", PATHS, SEED, HORIZON,
+                                            SIMULATE_TO, "serial", False)
     return {k: v for k, v in scores.items() if np.isfinite(v).any()}, events
 
 
@@ -162,8 +162,8 @@ def test_calibrated_thresholds_pool_the_scenarios() -> None:
     net = bubblescope.load_network("ai-2025")
     from bubblescope.thermometer_run import _scenario_scores
 
-    _, s, e = _scenario_scores(net, "rate-shock", 20, 2025, "2049Q4", "2049Q4", "serial",
-                               False)
+    _, _, s, e = _scenario_scores(net, "rate-shock", 20, 2025, "2049Q4", "2049Q4",
+                                  "serial", False)
     assert (e["first_spv_bond_loss"] < 0).all()
     assert youden_threshold(s["spv_bond"], e["first_spv_bond_loss"] * 0 - 1, [40.0])[
         "false_alarm_rate"] > 0
