@@ -1,8 +1,7 @@
 """A small kept run and its report, built once for the report's tests.
 
 A real run (``bubblescope.runs.job.run_job``: slow and refuted, 30 paths to 2027Q4, serial)
-so the tests read the run folder's true contract; the duck-typed ``FakeRun`` stands in if
-the run job is not importable.
+so the tests read the run folder's true contract.
 """
 
 from __future__ import annotations
@@ -16,14 +15,10 @@ SCENARIOS = ["slow", "refuted"]
 
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("runs")
-    try:
-        from bubblescope.runs import load_results
-        from bubblescope.runs.job import RunSpec, run_job
-    except ImportError:     # the run job is not there: lay the tables out ourselves
-        from fake_run import fake_run
+    from bubblescope.runs import load_results
+    from bubblescope.runs.job import RunSpec, run_job
 
-        return fake_run(out / "fake", SCENARIOS, paths=30, horizon="2027Q4")
+    out = tmp_path_factory.mktemp("runs")
     job = run_job(RunSpec(scenarios=SCENARIOS, paths=30, seed=1, horizon="2027Q4",
                           runner="serial", out=out, report=False, progress=False,
                           command=["bubblescope", "run", "(report tests)"]))

@@ -102,17 +102,21 @@ def test_hand_built_results() -> None:
     assert list(pq.loc[pq.quarter == "2025Q4", "q50"]) == [12.0]   # linear: 0, 8, 16, 24
 
 
+def _split(d: PathSummary, **extra) -> list[PathSummary]:  # type: ignore[no-untyped-def]
+    """``d`` as two blocks (path 0, paths 1–3); ``extra`` maps a field to a function of the
+    block's bounds giving its value."""
+    return [PathSummary(default_quarter=d.default_quarter[a:b], credit_loss=d.credit_loss[a:b],
+                        equity_loss=d.equity_loss[a:b], loss_caused=d.loss_caused[a:b],
+                        structure_failure=d.structure_failure[a:b],
+                        prices={"p": d.prices["p"][a:b]},
+                        **{k: fn(a, b) for k, fn in extra.items()})
+            for a, b in ((0, 1), (1, 4))]
+
+
 def test_concat_keeps_path_order() -> None:
     mc = _hand_results()
     d = mc.data
-    parts = []
-    for a, b in ((0, 1), (1, 4)):
-        parts.append(PathSummary(default_quarter=d.default_quarter[a:b],
-                                 credit_loss=d.credit_loss[a:b],
-                                 equity_loss=d.equity_loss[a:b], loss_caused=d.loss_caused[a:b],
-                                 structure_failure=d.structure_failure[a:b],
-                                 prices={"p": d.prices["p"][a:b]}))
-    merged = PathSummary.concat(parts)
+    merged = PathSummary.concat(_split(d))
     assert np.array_equal(merged.default_quarter, d.default_quarter)
     assert np.array_equal(merged.prices["p"], d.prices["p"])
 
@@ -147,15 +151,8 @@ def test_entity_quarters_and_contracts_by_hand() -> None:
 def test_concat_adds_entity_sums() -> None:
     mc = _hand_results()
     d = mc.data
-    parts = []
-    for a, b in ((0, 1), (1, 4)):
-        parts.append(PathSummary(default_quarter=d.default_quarter[a:b],
-                                 credit_loss=d.credit_loss[a:b],
-                                 equity_loss=d.equity_loss[a:b], loss_caused=d.loss_caused[a:b],
-                                 structure_failure=d.structure_failure[a:b],
-                                 prices={"p": d.prices["p"][a:b]},
-                                 contract_loss=np.full((b - a, 2), float(a)),
-                                 entity_sum={"cash": np.full((2, 3), float(b - a))}))
+    parts = _split(d, contract_loss=lambda a, b: np.full((b - a, 2), float(a)),
+                   entity_sum=lambda a, b: {"cash": np.full((2, 3), float(b - a))})
     merged = PathSummary.concat(parts)
     assert merged.entity_sum is not None
     assert np.array_equal(merged.entity_sum["cash"], np.full((2, 3), 4.0))
