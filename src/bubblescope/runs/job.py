@@ -186,8 +186,6 @@ def run_job(spec: RunSpec, *, now: dt.datetime | None = None,
                 except ValueError as exc:
                     raise InputError.single(f"scenario {scen.name}", str(exc)) from None
                 secs = time.perf_counter() - t0
-                if mc.contract_info is None:
-                    mc.contract_info = _contract_info(net, scen, spec.horizon)
                 timings[scen.name] = secs
                 results[scen.name] = mc
                 notes[scen.name] = list(mc.meta.get("notes", []))
@@ -244,18 +242,6 @@ def thermometer_parts(net: Network, scen: Scenario, spec: RunSpec, runner: Any
     return {"thermometer_bands": frame("thermometer_bands", bands, str(scen.name)),
             "lead_times": frame("lead_times", lead.drop(columns=["scenario"]),
                                 str(scen.name))}
-
-
-def _contract_info(net: Network, scenario: Scenario, horizon: str) -> pd.DataFrame:
-    """The contracts behind ``PathSummary.contract_loss``'s columns, compiled as the Monte
-    Carlo compiles them (the engine's defaults with the scenario's switches; a scenario's
-    shocks and guarantee change no contract list, so they need not be applied here)."""
-    from ..engine.compile import compile_network
-    from ..runners.chunk import contracts_of
-    from ..runners.montecarlo import engine_params
-
-    params, _ = engine_params(scenario, None)
-    return contracts_of(net, compile_network(net, horizon, params))
 
 
 def _write_inputs(tmp: Path, net: Network, scenarios: list[Scenario]) -> None:
