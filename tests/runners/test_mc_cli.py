@@ -95,3 +95,16 @@ def test_sweep_two_params_table(cli) -> None:
 def test_sweep_bad_param(cli, param, needle) -> None:
     r = cli("sweep", "--scenario", "slow", "--param", param, *FAST)
     assert r.code == 2 and needle in r.err, r.err
+
+
+@pytest.mark.parametrize(("shock", "needle"), [
+    ("{kind: default, entity: nope, at: 2026Q2}", "shocks: entity 'nope' is not in the network"),
+    ("{kind: revenue_drop, entity: ghost, fraction: 0.5, start: 2026Q1}",
+     "shocks: entity 'ghost' is not in the network")])
+def test_a_scenario_naming_an_unknown_entity_is_bad_input(cli, tmp_path, shock, needle) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"name: bad\nextends: slow\ndescription: x\nsource: [S1-16]\n"
+                    f"shocks:\n  - {shock}\n", encoding="utf-8")
+    r = cli("simulate", "--scenario", str(path), *FAST)
+    assert r.code == 2 and "Traceback" not in r.err
+    assert r.err.strip() == f"error: scenario bad: {needle}"

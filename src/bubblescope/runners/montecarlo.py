@@ -21,6 +21,7 @@ from typing import Any
 from ..engine.compile import Compiled, EngineParams, compile_network
 from ..engine.shocks import apply_scenario
 from ..engine.simulate import KEEP_PATHS_LIMIT, kept_bytes
+from ..io.errors import InputError
 from ..model.network import Network
 from ..model.scenario import Scenario
 from ..results.montecarlo import MonteCarloResults, PathSummary
@@ -100,6 +101,13 @@ def simulate(network: Network | str | os.PathLike[str],
     MonteCarloResults
         per-path scalars (default quarters, losses by holder, structure failures, GPU
         price inputs) and the statistics on them.
+
+    Raises
+    ------
+    ValueError
+        a bad path count, seed or chunk size.
+    InputError
+        the scenario's shocks or guarantee name an entity or contract the network lacks.
     """
     check_run_args(paths, seed, chunk_size)
     net = resolve_network(network)
@@ -163,7 +171,9 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
     try:
         compiled = apply_scenario(compiled, shocks, guarantee)
     except ValueError as exc:
-        raise ValueError(f"scenario {scenario.name}: {exc}") from None
+        # the scenario names an entity or contract the network does not have
+        field, _, message = str(exc).partition(": ")
+        raise InputError.single(f"scenario {scenario.name}", message, field=field) from None
     params = compiled.params
     if keep_paths and kept_bytes(compiled, paths) > KEEP_PATHS_LIMIT:
         raise ValueError(f"keep_paths: per-path time series for {paths:,} paths would take "
