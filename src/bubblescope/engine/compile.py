@@ -124,6 +124,17 @@ class EngineParams:
         equity window is open); a guaranteed instrument rolls over while its guarantor is
         alive and its bucket's spread is below the maximum.
     refinance_leverage_spread, refinance_contagion_spread : decimal/yr, see above.
+    refinance_term_quarters : term of debt rolled over at or after its maturity, quarters:
+        the rolled balance gets a new maturity that many quarters on (and amortises to it
+        by its own schedule); 0 (part 1) leaves it due again the next quarter.
+    ltv_cure_sales : with ``ltv_covenants``, a borrower owing an LTV pay-down pays what its
+        cash above the buffer allows and sells pledged GPUs for the rest, at the quarter's
+        marked price: selling ``v`` of collateral cuts the excess by ``v·(1 − ltv_max)``.
+        With ``fire_sale_feedback`` these sales move the GPU price like seized fleets do.
+        What the pledged GPUs cannot cure is owed in cash, as without the switch.
+    dscr_window_quarters : the DSCR test reads operating cash flow and debt service summed
+        over this many quarters up to the current one (4: trailing twelve months); 1 (part
+        1) tests each quarter alone.
     gpu_price_impact : fall of the GPU price when 5% of the market depth is sold, in [0, 1).
     gpu_market_depth : depth of the secondary GPU market per generation, as a multiple of
         the market value of all live fleets of that generation.
@@ -160,6 +171,9 @@ class EngineParams:
     gpu_price_impact: float = 0.05
     gpu_market_depth: float = 1.0
     gpu_price_persistence: float = 0.7
+    refinance_term_quarters: int = 0
+    ltv_cure_sales: bool = False
+    dscr_window_quarters: int = 1
     default_cost_alpha: float = 1.0
     default_cost_beta: float = 1.0
 
@@ -189,6 +203,12 @@ class EngineParams:
         if not self.gpu_market_depth > 0:
             raise ValueError(f"gpu_market_depth: must be positive, got "
                              f"{self.gpu_market_depth!r}")
+        if self.refinance_term_quarters < 0:
+            raise ValueError(f"refinance_term_quarters: must be >= 0, got "
+                             f"{self.refinance_term_quarters!r}")
+        if self.dscr_window_quarters < 1:
+            raise ValueError(f"dscr_window_quarters: must be >= 1, got "
+                             f"{self.dscr_window_quarters!r}")
         if self.max_iterations < 1:
             raise ValueError(f"max_iterations: must be >= 1, got {self.max_iterations!r}")
 
