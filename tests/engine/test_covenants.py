@@ -40,6 +40,34 @@ def test_a_dscr_breach_accelerates_the_loan_after_the_cure_period() -> None:
     np.testing.assert_allclose(res.entity["cash"], ref["cash"], atol=1e-12)
 
 
+def test_a_trailing_dscr_breaches_later_than_a_quarterly_one() -> None:
+    # the same SPV tested over trailing four quarters: operating cash flow 1, 1, 1, 0, 0,
+    # 0, ... against 0.4 of debt service a quarter. Quarter 3: 3 / 1.6 = 1.875; quarter 4:
+    # 2 / 1.6 = 1.25 (still ≥ 1.2); quarter 5: 1 / 1.6 = 0.625, the first breach;
+    # quarter 6 the second, so the 20 falls due then. Cash at the end of quarter 5:
+    # 5 + 3 × 0.6 − 3 × 0.4 = 5.6, which the bank recovers of 20.4.
+    net = make_network(
+        [{"id": "spv", "kind": "spv", "cash": 5.0, "equity_market_access": 0.0},
+         {"id": "tenant", "kind": "other", "cash": 100.0}, {"id": "bank", "kind": "bank"}],
+        [{"id": "lease", "kind": "lease", "lessor": "spv", "lessee": "tenant",
+          "amount": 3.0, "annual_rent": 4.0, "start": "2025-10-01", "end": "2026-07-01"},
+         {"id": "loan", "kind": "loan", "lender": "bank", "borrower": "spv", "amount": 20.0,
+          "rate": 0.08, "start": "2025-10-01", "end": "2035-01-01",
+          "covenants": {"min_dscr": 1.2, "cure_quarters": 2}}])
+    f = FactorPaths.flat(1, 24, base_rate=0.0, equity_window=0.0)
+    prm = EngineParams(dscr_covenants=True, dscr_window_quarters=4)
+    res = simulate(net, f, horizon="2031Q3", params=prm)
+    ids = res.entity_ids
+    spv, bank = ids.index("spv"), ids.index("bank")
+    assert res.entity is not None
+    assert res.entity["cash"][0, 5, spv] == pytest.approx(5.6, abs=1e-12)
+    assert res.default_quarter[0, spv] == 6
+    assert res.creditor_losses()[0, bank, spv] == pytest.approx(20.4 - 5.6, abs=1e-12)
+    ref = simulate_reference(net, f, horizon="2031Q3", params=prm)
+    np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
+    np.testing.assert_allclose(res.entity["cash"], ref["cash"], atol=1e-12)
+
+
 def test_a_cash_sweep_prepays_half_the_excess_cash() -> None:
     # cash 10, buffer 2, a 20 loan at 0% sweeping 50% of the cash above the buffer:
     # quarter 0 sweeps 4 (balance 16, cash 6), quarter 1 sweeps 2 (14, 4), quarter 2 1

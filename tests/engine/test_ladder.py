@@ -111,3 +111,29 @@ def _fields(f: FactorPaths) -> dict:
     return {k: getattr(f, k) for k in ("ai_demand", "gpu_rental_price", "gpu_resale",
                                        "base_rate", "credit_spread", "equity_window",
                                        "power_availability", "chip_delay")}
+
+
+def test_debt_rolled_over_at_maturity_gets_a_new_term() -> None:
+    # The firm earns 1 a quarter, spends 0.5, pays 4% on 10 (0.1 a quarter) and holds 1:
+    # at maturity (2026Q3, quarter 3) it has 1 + 3·0.4 + 0.4 = 2.6, pays that and rolls
+    # over 7.4. With a four-quarter term the 7.4 is next due in quarter 7, with interest
+    # only (0.074) in between; without one it falls due again every quarter.
+    from bubblescope.engine import EngineParams, simulate_reference
+
+    f = FactorPaths.flat(1, 12, base_rate=0.0)
+    net = bullet_borrower()
+    termed = EngineParams(refinance_term_quarters=4)
+    res = simulate(net, f, horizon="2028Q3", params=termed)
+    assert res.debt is not None and res.entity is not None
+    refi = res.debt["refinanced"][0, :, 0]
+    np.testing.assert_allclose(refi[:7], [0, 0, 0, 7.4, 0, 0, 0], atol=1e-12)
+    assert refi[7] > 0 and refi[8:11].sum() == 0 and refi[11] > 0
+    np.testing.assert_allclose(res.debt["outstanding"][0, 3:7, 0], 7.4, atol=1e-12)
+    firm = res.entity_ids.index("firm")
+    np.testing.assert_allclose(res.entity["cash"][0, 4:7, firm], [0.426, 0.852, 1.278],
+                               atol=1e-12)
+    rolling = simulate(net, f, horizon="2028Q3")
+    assert rolling.debt is not None
+    assert (rolling.debt["refinanced"][0, 3:8, 0] > 0).all()
+    ref = simulate_reference(net, f, horizon="2028Q3", params=termed)
+    np.testing.assert_allclose(res.debt["paid"], ref["debt_paid"], atol=1e-12)

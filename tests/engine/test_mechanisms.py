@@ -88,7 +88,8 @@ def test_every_switch_off_gives_part_one_back(ai2025: Network) -> None:
     on = all_mechanisms_on()
     off = replace(on, clearing="loop", strategic_default=False, fund_wind_down=False,
                   fire_sale_feedback=False, ltv_covenants=False, equity_marks=False,
-                  guarantees=False, dscr_covenants=False, refinancing_conditions=False)
+                  guarantees=False, dscr_covenants=False, refinancing_conditions=False,
+                  ltv_cure_sales=False, refinance_term_quarters=0, dscr_window_quarters=1)
     f = FactorPaths.baseline(2, 40)
     a = simulate(ai2025, f, horizon="2035Q3")
     b = simulate(ai2025, f, horizon="2035Q3", params=off)

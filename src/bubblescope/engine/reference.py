@@ -45,11 +45,12 @@ from .step import CLEARING_COND_MAX, EXACT_SWEEPS, FUND_KINDS, NEWTON_ROUNDS
 Array = np.ndarray
 
 
-def _principal(c: Compiled, d: int, bal: float, rate: float, t: int) -> float:
+def _principal(c: Compiled, d: int, bal: float, rate: float, t: int,
+               maturity: int | None = None) -> float:
     am = int(c.amort[d])
     if am > CUSTOM:
         return 0.0
-    left = int(c.maturity[d]) - t + 1
+    left = (int(c.maturity[d]) if maturity is None else maturity) - t + 1
     if left <= 1:
         x = bal
     elif am == BULLET or (c.amort_start is not None and t < c.amort_start[d]):
@@ -170,6 +171,9 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     stakes = [float(x) for x in c.stake_held0]
     breach = [0] * D
     dscr_breach = [0] * D
+    cscale = [1.0] * D          # share of each pledged GPU pool not yet sold in cures
+    mat = [int(x) for x in c.maturity]  # maturities, moved when debt rolls over at maturity
+    dscr_hist: list[tuple[list[float], list[float]]] = []   # earlier quarters' DSCR parts
     gpaid = [0.0] * len(c.guar_debt)
     loss_d, loss_k, loss_x, short = [0.0] * D, [0.0] * K, [0.0] * N, [0.0] * N
 
@@ -246,11 +250,16 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     level: list[float] | None = None      # GPU price multiplier left by fire sales
     coef = [float(c.rate[d]) for d in range(D)]   # coupon or spread, repriced at roll-over
     for t in range(T):
+        # fleets are worth the quarter's resale price all through it
+        for i in range(N):
+            g_ = (float(f.resale(c.generations[g])[p, t] / f.resale(c.generations[g])[p, t - 1])
+                  if t > 0 else 1.0 for g in range(G))
+            gv[i] = [v * x for v, x in zip(gv[i], g_, strict=True)]
         # schedules
         rate = [float(f.base_rate[p, t]) + coef[d] if c.floating[d] else coef[d]
                 for d in range(D)]
         intr = [bal[d] * rate[d] / 4.0 for d in range(D)]
-        prin = [_principal(c, d, bal[d], rate[d], t) for d in range(D)]
+        prin = [_principal(c, d, bal[d], rate[d], t, mat[d]) for d in range(D)]
         due = [0.0] * K
         for k in range(K):
             if not (up(c.payer[k]) and up(c.payee[k])):
@@ -337,11 +346,17 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     noi[c.payer[k]] -= due[k]
             for d in range(D):
                 ds[c.debtor[d]] += intr[d] + prin[d]
+            noi_w, ds_w = list(noi), list(ds)
+            for h_noi, h_ds in dscr_hist:
+                noi_w = [a + b for a, b in zip(noi_w, h_noi, strict=True)]
+                ds_w = [a + b for a, b in zip(ds_w, h_ds, strict=True)]
+            if prm.dscr_window_quarters > 1:
+                dscr_hist = (dscr_hist + [(noi, ds)])[-(prm.dscr_window_quarters - 1):]
             for d in range(D):
                 i = c.debtor[d]
                 if not math.isfinite(float(c.min_dscr[d])) or not alive[i] or bal[d] <= 0:
                     continue
-                cover = noi[i] / ds[i] if ds[i] > 0 else math.inf
+                cover = noi_w[i] / ds_w[i] if ds_w[i] > 0 else math.inf
                 dbrk[d] = cover < c.min_dscr[d]
                 if dbrk[d] and dscr_breach[d] + 1 >= c.cure_quarters[d]:
                     accel[d] = max(bal[d] - prin[d], 0.0)
@@ -399,6 +414,10 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 coef[d] = (keep * coef[d] + refi[d] * market) / (keep + refi[d])
         raised = [min(max(need[i], 0.0), prm.equity_raise_cap * window * c.market_access[i]
                       * max(mkt[i], 0.0)) if alive[i] else 0.0 for i in range(N)]
+        if prm.refinance_term_quarters > 0:
+            for d in range(D):
+                if refi[d] > 0 and t >= mat[d]:
+                    mat[d] = t + prm.refinance_term_quarters
         prin = [prin[d] - refi[d] for d in range(D)]
         serv = [intr[d] + prin[d] for d in range(D)]
         full_out = list(opex)
@@ -422,26 +441,100 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         cure = [0.0] * D
         brk = [False] * D
         has_extra = covenanted or any(x > 0 for x in accel)
-        for _fs in range(N + 2):
+        selling = covenanted and prm.ltv_cure_sales
+        room = [max(bal[d] - prin[d], 0.0) for d in range(D)]
+        sales, pledged, sale_in = [0.0] * D, [0.0] * D, [0.0] * N
+        spare = [0.0] * N
+        if selling:
+            r_s = [0.0] * (N + 1)
+            for d in range(D):
+                for j in range(N + 1):
+                    r_s[j] += serv0[d] * c.creditor_share[d, j]
+                r_s[c.debtor[d]] += draw[d]
+            for k in range(K):
+                r_s[c.payee[k]] += due[k]
+            spare = [max(cash[i] + r_s[i] + raised[i] + mrev[i] - full_out0[i]
+                         - c.min_cash[i], 0.0) if alive[i] else 0.0 for i in range(N)]
+        beta_fs = -math.log(1.0 - prm.gpu_price_impact) / 0.05
+        dump = carry
+        if prm.fire_sale_feedback and dump is None and selling:
+            dump = [1.0] * G
+        impact = dump
+        for _fs in range(2 * N + 4):
             if has_extra and covenanted:
-                for d in range(D):
-                    cure[d], brk[d] = 0.0, False
-                    lim = float(c.ltv_max[t, d])
-                    g = int(c.coll_gen[d])
-                    if not math.isfinite(lim) or g < 0:
-                        continue
-                    rs = f.resale(c.generations[g])
-                    value = (c.coll_value0[d] * float(rs[p, t] / rs[p, 0])
-                             * (1.0 if impact is None else impact[g]))
-                    if c.coll_receivables is not None and c.coll_receivables[d]:
-                        value += sum(rem[t, k] for k in range(K)
-                                     if c.payee[k] == c.debtor[d]
-                                     and (c.payer[k] >= N or alive[c.payer[k]]))
-                    excess = bal[d] - lim * value
-                    brk[d] = (alive[c.debtor[d]] and bal[d] > 0
-                              and excess > prm.tolerance)
-                    if brk[d] and breach[d] + 1 >= c.cure_quarters[d]:
-                        cure[d] = min(excess, max(bal[d] - prin[d], 0.0))
+                # cures and the price they settle at, for this default set
+                used = [0.0] * D
+                impact = dump
+                for _cm in range(prm.max_iterations):
+                    for d in range(D):
+                        cure[d], brk[d], pledged[d] = 0.0, False, 0.0
+                        lim = float(c.ltv_max[t, d])
+                        g = int(c.coll_gen[d])
+                        if not math.isfinite(lim) or g < 0:
+                            continue
+                        rs = f.resale(c.generations[g])
+                        pledged[d] = (c.coll_value0[d] * float(rs[p, t] / rs[p, 0])
+                                      * (1.0 if impact is None else impact[g]) * cscale[d])
+                        value = pledged[d]
+                        if c.coll_receivables is not None and c.coll_receivables[d]:
+                            value += sum(rem[t, k] for k in range(K)
+                                         if c.payee[k] == c.debtor[d]
+                                         and (c.payer[k] >= N or alive[c.payer[k]]))
+                        excess = bal[d] - lim * value
+                        brk[d] = (alive[c.debtor[d]] and bal[d] > 0
+                                  and excess > prm.tolerance)
+                        if brk[d] and breach[d] + 1 >= c.cure_quarters[d]:
+                            cure[d] = min(excess, room[d])
+                    if not selling:
+                        break
+                    price = [1.0] * G if impact is None else impact
+                    owed_c = [0.0] * N
+                    for d in range(D):
+                        owed_c[c.debtor[d]] += cure[d]
+                    cash_part = [cure[d] * _ratio(spare[c.debtor[d]], owed_c[c.debtor[d]])
+                                 for d in range(D)]
+                    want = [0.0] * D
+                    total: dict[tuple[int, int], float] = {}
+                    for d in range(D):
+                        lim = float(c.ltv_max[t, d])
+                        gap = 1.0 - lim if math.isfinite(lim) else 0.0
+                        if gap > 0 and c.coll_gen[d] >= 0 and not sold_by[c.debtor[d]]:
+                            want[d] = min((cure[d] - cash_part[d]) / gap, pledged[d],
+                                          max(room[d] - cash_part[d], 0.0))
+                        key = (int(c.debtor[d]), int(c.coll_gen[d]))
+                        total[key] = total.get(key, 0.0) + want[d]
+                    sale_in = [0.0] * N
+                    for d in range(D):
+                        i, g = int(c.debtor[d]), int(c.coll_gen[d])
+                        lim = float(c.ltv_max[t, d])
+                        gap = 1.0 - lim if math.isfinite(lim) else 0.0
+                        can = gap > 0 and g >= 0
+                        held = gv[i][g] * price[g] if g >= 0 else 0.0
+                        sales[d] = want[d] * _ratio(held, total[(i, g)])
+                        uncured = max(cure[d] - cash_part[d] - (sales[d] * gap if can else 0.0),
+                                      0.0)
+                        cure[d] = min(cash_part[d] + sales[d] + uncured, room[d])
+                        sale_in[i] += sales[d]
+
+                    if not prm.fire_sale_feedback:
+                        break
+                    if max((abs(a - b) for a, b in zip(sales, used, strict=True)),
+                           default=0.0) <= prm.tolerance:
+                        break
+                    assert dump is not None
+                    price = [1.0] * G if impact is None else impact
+                    qs = [0.0] * G
+                    for d in range(D):
+                        if c.coll_gen[d] >= 0:
+                            qs[c.coll_gen[d]] += sales[d] / price[c.coll_gen[d]]
+                    impact = []
+                    for g in range(G):
+                        depth = prm.gpu_market_depth * sum(gv[i][g] for i in range(N)
+                                                           if alive[i])
+                        ratio = qs[g] / depth if depth > 0 else 0.0
+                        impact.append(dump[g] * math.exp(-beta_fs * ratio))
+                    used = list(sales)
+            inflow = [mrev[i] + sale_in[i] for i in range(N)]
             if has_extra:
                 serv = [serv0[d] + cure[d] + accel[d] for d in range(D)]
                 full_out = list(full_out0)
@@ -494,8 +587,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
 
             def estate_of(i: int, received: float) -> float:
                 if alpha == 1.0 and beta == 1.0:
-                    return max(cash[i] + received + raised[i] + mrev[i] + noncash[i], 0.0)
-                own = cash[i] + raised[i] + mrev[i] + noncash[i]
+                    return max(cash[i] + received + raised[i] + inflow[i] + noncash[i], 0.0)
+                own = cash[i] + raised[i] + inflow[i] + noncash[i]
                 return max(alpha * own + beta * received, 0.0)
 
             def claims_of(new: list[bool]) -> tuple:
@@ -554,7 +647,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             for it in range(prm.max_iterations):
                 rec = receipts(p_serv, p_draw, p_trade, resid, nd)
                 new = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
-                                              + mrev[i] - full_out[i] < -prm.tolerance)
+                                              + inflow[i] - full_out[i] < -prm.tolerance)
                        for i in range(N)]
                 if not any(new):
                     nd = new
@@ -596,7 +689,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     else:
                         raise RuntimeError("reference: exact clearing did not converge")
                     more = [nd[i] or forced[i] or (alive[i] and cash[i] + rec[i] + raised[i]
-                                                   + mrev[i] - full_out[i] < -prm.tolerance)
+                                                   + inflow[i] - full_out[i] < -prm.tolerance)
                             for i in range(N)]
                     if more == nd:
                         break
@@ -607,21 +700,41 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 cl_d, cl_k = cl[1], cl[2]
                 p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
                 p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
-            if not prm.fire_sale_feedback or nd == sold_by:
+            if not prm.fire_sale_feedback and not selling:
+                break
+            if nd == sold_by:
                 break
             sold_by = list(nd)
-            beta_fs = -math.log(1.0 - prm.gpu_price_impact) / 0.05
-            impact = []
-            for g in range(G):
-                depth = prm.gpu_market_depth * sum(gv[i][g] for i in range(N) if alive[i])
-                q = sum(gv[i][g] for i in range(N) if nd[i])
-                impact.append((math.exp(-beta_fs * q / depth) if depth > 0 else 1.0)
-                              * (1.0 if carry is None else carry[g]))
+            if prm.fire_sale_feedback:
+                dump = []
+                for g in range(G):
+                    depth = prm.gpu_market_depth * sum(gv[i][g] for i in range(N) if alive[i])
+                    q = sum(gv[i][g] for i in range(N) if nd[i])
+                    dump.append((math.exp(-beta_fs * q / depth) if depth > 0 else 1.0)
+                                * (1.0 if carry is None else carry[g]))
+                impact = dump
         else:
             raise RuntimeError("reference: fire-sale feedback did not settle")
         gpu_impact = [1.0] * G if impact is None else impact
         if prm.fire_sale_feedback:
             level = list(gpu_impact)
+        sale_loss = [0.0] * N
+        if selling and any(x > 0 for x in sales):
+            qty = [[0.0] * G for _ in range(N)]
+            for d in range(D):
+                if c.coll_gen[d] >= 0:
+                    qty[c.debtor[d]][c.coll_gen[d]] += sales[d] / gpu_impact[c.coll_gen[d]]
+            for i in range(N):
+                fleet = sum(gv[i])
+                q_i = [min(qty[i][g], gv[i][g]) for g in range(G)]
+                share = min(sum(q_i) / fleet, 1.0) if fleet > 0 else 0.0
+                gv[i] = [gv[i][g] - q_i[g] for g in range(G)]
+                sold_book = gbook[i] * share
+                gbook[i] -= sold_book
+                sale_loss[i] = sold_book - sale_in[i]
+            for d in range(D):
+                if pledged[d] > 0:
+                    cscale[d] *= 1.0 - min(sales[d] / pledged[d], 1.0)
         if has_extra:
             prin = [prin[d] + cure[d] + accel[d] for d in range(D)]
         if prm.dscr_covenants:
@@ -651,14 +764,14 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 total[g] += want[u]
             for u in range(U):
                 d, g = int(c.guar_debt[u]), int(c.guar_by[u])
-                pre = cash[g] + rec[g] + raised[g] + mrev[g] - full_out[g]
+                pre = cash[g] + rec[g] + raised[g] + inflow[g] - full_out[g]
                 pay = want[u] * _ratio(max(pre, 0.0), total[g])
                 gpaid[u] += pay
                 gdelta[g] -= pay
                 for j in range(N):
                     if surv[j]:
                         gdelta[j] += pay * c.creditor_share[d, j]
-        xs = [cash[i] + rec[i] + raised[i] + mrev[i] - full_out[i] + gdelta[i]
+        xs = [cash[i] + rec[i] + raised[i] + inflow[i] - full_out[i] + gdelta[i]
               if surv[i] else 0.0 for i in range(N)]
         swept = [0.0] * D
         if prm.dscr_covenants and c.sweep is not None and any(c.sweep > 0):
@@ -711,10 +824,6 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             if c.trade_kind[k] == DISBURSE and not nd[c.debtor[c.disburses[k]]]:
                 bal[c.disburses[k]] += p_trade[k]
         chips_by = [0.0] * N
-        for i in range(N):
-            g_ = (float(f.resale(c.generations[g])[p, t] / f.resale(c.generations[g])[p, t - 1])
-                  if t > 0 else 1.0 for g in range(G))
-            gv[i] = [v * x for v, x in zip(gv[i], g_, strict=True)]
         for k in range(K):
             if c.trade_kind[k] == CHIP and c.payer[k] < N and surv[c.payer[k]]:
                 chips_by[c.payer[k]] += p_trade[k]
@@ -748,7 +857,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             out["book_equity"][t, i] = a[i] - li[i]
             out["capex"][t, i] = cap_paid[i] + chips_by[i]
             rev = mrev[i]
-            cst = p_opex[i] + deprec[i]
+            cst = p_opex[i] + deprec[i] + sale_loss[i]
             for k in range(K):
                 if c.trade_kind[k] in (RENT, COMPUTE, CHIP, POWER) and c.payee[k] == i:
                     rev += p_trade[k]

@@ -45,21 +45,24 @@ def annuity_payment(balance: Array | float, quarterly_rate: Array | float,
     return np.where(np.abs(r) > 1e-15, level, b / n)
 
 
-def principal_due(c: Compiled, balance: Array, rates: Array, t: int) -> Array:
+def principal_due(c: Compiled, balance: Array, rates: Array, t: int,
+                  maturity: Array | None = None) -> Array:
     """Scheduled principal in quarter ``t`` on the opening balance, shape (paths, D).
 
     bullet: everything at maturity (and, past maturity, whatever
     was rolled over is due again each quarter); linear: ``B / n`` with ``n`` quarters left including
     this one; annuity: level payment less interest; custom: the listed repayment (at most
     the balance); perpetual: nothing. Before ``amortisation_start`` nothing but what
-    falls due at maturity. Whatever is left at maturity is due then.
+    falls due at maturity. Whatever is left at maturity is due then. ``maturity``
+    (paths, D) replaces ``c.maturity`` where debt rolled over at maturity got a new term.
     """
-    left = c.maturity - t + 1                      # quarters left, this one included
-    at_mat = (left <= 1)[None, :]
+    mat = c.maturity[None, :] if maturity is None else maturity
+    left = mat - t + 1                             # quarters left, this one included
+    at_mat = left <= 1
     out = np.zeros_like(balance)
     am = c.amort[None, :]
-    lin = balance / np.maximum(left, 1)[None, :]
-    ann = annuity_payment(balance, rates / 4.0, left[None, :]) - balance * rates / 4.0
+    lin = balance / np.maximum(left, 1)
+    ann = annuity_payment(balance, rates / 4.0, left) - balance * rates / 4.0
     cus = np.minimum(c.custom[t][None, :], balance)
     out = np.where(am == LINEAR, lin, out)
     out = np.where(am == ANNUITY, ann, out)

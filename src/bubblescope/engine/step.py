@@ -113,6 +113,11 @@ class Layout:
         self.chips_to_fleet = Scatter.index(np.minimum(c.payer, N - 1) * G
                                             + np.maximum(c.chip_generation, 0), N * G, chip)
         self.n_gen = G
+        if c.coll_gen is not None and c.n_debt:
+            pledged = c.coll_gen >= 0
+            gen = np.maximum(c.coll_gen, 0)
+            self.loan_to_fleet = Scatter.index(c.debtor * G + gen, N * G, pledged)
+            self.loan_to_gen = Scatter.index(gen, G, pledged)
         self.is_fund = np.array([k in FUND_KINDS for k in c.kinds], dtype=bool)
         # take-or-pay rent and compute still scheduled after each quarter (T, K)
         self.remaining = remaining_contracted(c)
@@ -148,6 +153,9 @@ class State:
     leverage: Array | None = None       # (P, N) liabilities ÷ assets at the last quarter end
     gpu_level: Array | None = None      # (P, G) GPU price multiplier left by fire sales
     rate_coef: Array | None = None      # (P, D) coupon or spread after repricing
+    coll_scale: Array | None = None     # (P, D) share of each pledged GPU pool not yet sold
+    maturity: Array | None = None       # (P, D) maturity quarter, moved by roll-overs
+    dscr_history: Array | None = None   # (2, W−1, P, N) DSCR numerators and denominators
 
 
 def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
@@ -169,7 +177,8 @@ def initial_state(c: Compiled, f: FactorPaths, lay: Layout) -> State:
                shortfall=np.zeros((P, N)), exit_quarter=np.full((P, K), -1),
                breach=np.zeros((P, D), dtype=int),
                guarantee_paid=np.zeros((P, len(c.guar_debt))),
-               dscr_breach=np.zeros((P, D), dtype=int))
+               dscr_breach=np.zeros((P, D), dtype=int), coll_scale=np.ones((P, D)),
+               maturity=np.tile(c.maturity, (P, 1)).reshape(P, D))
     assets, liabilities, eq = balance_sheet(c, lay, st)
     st.market_equity = np.maximum(eq, 0.0) * c.equity_multiple[None, :]
     st.book_equity = eq
@@ -640,12 +649,13 @@ def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Ar
 
 
 def ltv_cure(c: Compiled, f: FactorPaths, st: State, t: int, impact: Array | None,
-             alive: Array, receivable: Array | None = None) -> tuple[Array, Array]:
-    """LTV covenant test of quarter ``t``: the pay-down due (P, D), USD bn, and the breach
-    flags (P, D).
+             alive: Array, receivable: Array | None = None) -> tuple[Array, Array, Array]:
+    """LTV covenant test of quarter ``t``: the pay-down due (P, D), USD bn, the breach
+    flags (P, D), and the pledged GPUs' value at the quarter's price (P, D), USD bn.
 
     Collateral value = value at the data date × the generation's resale level now ÷ at
-    quarter 0 × the fire-sale multiplier ``impact``; for a borrowing vehicle
+    quarter 0 × the fire-sale multiplier ``impact`` × the share of the pool not sold in
+    earlier cures (``State.coll_scale``); for a borrowing vehicle
     (``Compiled.coll_receivables``) plus its take-or-pay receivables ``receivable`` (P, N)
     still due from live payers after this quarter. A loan is in breach when its balance
     exceeds ``ltv_max × collateral``; once the breach has lasted ``cure_quarters``
@@ -658,12 +668,15 @@ def ltv_cure(c: Compiled, f: FactorPaths, st: State, t: int, impact: Array | Non
     on = np.isfinite(lim) & (c.coll_gen >= 0)
     cure = np.zeros((P, D))
     breach = np.zeros((P, D), bool)
+    pledged = np.zeros((P, D))
     for d in np.nonzero(on)[0]:
         g = int(c.coll_gen[d])
         name = c.generations[g]
         level = f.resale(name)[:, t] / f.resale(name)[:, 0]
         m = 1.0 if impact is None else impact[:, g]
-        value = c.coll_value0[d] * level * m
+        kept = 1.0 if st.coll_scale is None else st.coll_scale[:, d]
+        pledged[:, d] = c.coll_value0[d] * level * m * kept
+        value = pledged[:, d]
         if receivable is not None and c.coll_receivables is not None and c.coll_receivables[d]:
             value = value + receivable[:, c.debtor[d]]
         excess = st.balance[:, d] - lim[d] * value
@@ -671,7 +684,71 @@ def ltv_cure(c: Compiled, f: FactorPaths, st: State, t: int, impact: Array | Non
         breach[:, d] = live & (excess > c.params.tolerance)
         count = (0 if st.breach is None else st.breach[:, d]) + 1
         cure[:, d] = np.where(breach[:, d] & (count >= c.cure_quarters[d]), excess, 0.0)
-    return cure, breach
+    return cure, breach, pledged
+
+
+def cure_sales(c: Compiled, lay: Layout, st: State, t: int, cure: Array, pledged: Array,
+               spare: Array, price: Array, excluded: Array, room: Array
+               ) -> tuple[Array, Array]:
+    """Split each LTV pay-down ``cure`` (P, D) into cash and sales of pledged GPUs.
+
+    A borrower pays from its cash above the buffer ``spare`` (P, N) first, pro rata over
+    its loans; for the rest it sells pledged GPUs at the quarter's marked price. Selling
+    ``v`` of a pool cuts the balance by ``v`` and the collateral by ``v``, so the excess
+    ``e`` needs ``v = e / (1 − ltv_max)``, at most the pledged value ``pledged``, what the
+    borrower still holds of that generation (at ``price`` (P, G), the fire-sale
+    multiplier) and the balance left after scheduled principal ``room``. What the sales do
+    not cure stays owed in cash. Borrowers in ``excluded`` (P, N) — this quarter's
+    defaulters — sell nothing (their fleets are sold in the default).
+
+    Returns the total prepayment (P, D) and the sale proceeds within it (P, D), USD bn.
+
+    Example: balance 90, ``ltv_max`` 0.8, pledged GPUs worth 100, no spare cash: the
+    excess is 10, the sale 10 / 0.2 = 50, after which 40 ≤ 0.8 × 50.
+    """
+    assert c.ltv_max is not None and c.coll_gen is not None
+    P, N = spare.shape
+    G = lay.n_gen
+    owed = lay.to_debtor(cure)[:, :N]
+    cash_part = cure * _ratio(spare, owed)[:, c.debtor]
+    rest = cure - cash_part
+    gap = 1.0 - np.where(np.isfinite(c.ltv_max[t]), c.ltv_max[t], 1.0)
+    can = (gap > 0) & (c.coll_gen >= 0)
+    want = np.where(can[None, :] & ~excluded[:, c.debtor],
+                    np.minimum(rest / np.where(can, gap, 1.0)[None, :], pledged), 0.0)
+    want = np.minimum(want, np.maximum(room - cash_part, 0.0))
+    # no more than the borrower holds of the generation (pro rata over its loans)
+    held = (st.gpu_value * price[:, None, :]).reshape(P, N * G)
+    key = c.debtor * G + np.maximum(c.coll_gen, 0)
+    sales = want * _ratio(held, lay.loan_to_fleet(want))[:, key]
+    uncured = np.maximum(rest - sales * np.where(can, gap, 0.0)[None, :], 0.0)
+    return np.minimum(cash_part + sales + uncured, room), sales
+
+
+def sell_pledged(c: Compiled, lay: Layout, st: State, sales: Array, pledged: Array,
+                 price: Array) -> tuple[Array, Array]:
+    """Take the GPUs sold in LTV cures out of the sellers' fleets, in place.
+
+    ``sales`` (P, D): proceeds, USD bn, at ``price`` (P, G); ``pledged`` (P, D): each
+    pool's value before the sale. Market value leaves the fleet at the pre-sale price
+    (``sales / price``), book value in the same proportion of the fleet's market value,
+    and each pool keeps ``1 − sales / pledged`` of itself. Returns the proceeds (P, N) and
+    the book value sold (P, N), USD bn.
+    """
+    assert c.coll_gen is not None and st.coll_scale is not None
+    P, N, G = st.gpu_value.shape
+    gen = np.maximum(c.coll_gen, 0)
+    quantity = lay.loan_to_fleet(sales / price[:, gen]).reshape(P, N, G)
+    fleet = st.gpu_value.sum(axis=2)
+    quantity = np.minimum(quantity, st.gpu_value)
+    share = _ratio(quantity.sum(axis=2), fleet)
+    share = np.where(fleet > 0, share, 0.0)
+    book_sold = st.gpu_book * share
+    st.gpu_value = st.gpu_value - quantity
+    st.gpu_book = st.gpu_book - book_sold
+    st.coll_scale = st.coll_scale * np.where(
+        pledged > 0, 1.0 - np.minimum(sales / np.where(pledged > 0, pledged, 1.0), 1.0), 1.0)
+    return lay.to_debtor(sales)[:, :N], book_sold
 
 
 def guarantee_calls(c: Compiled, paid_before: Array, nd: Array, survivors: Array,
@@ -707,14 +784,17 @@ def guarantee_calls(c: Compiled, paid_before: Array, nd: Array, survivors: Array
 
 
 def dscr_acceleration(c: Compiled, lay: Layout, st: State, mrev: Array, opex: Array,
-                      tdue: Array, service: Array, principal: Array) -> tuple[Array, Array]:
-    """DSCR test of the quarter: the balance accelerated (P, D) and the breach flags.
+                      tdue: Array, service: Array, principal: Array
+                      ) -> tuple[Array, Array, Array]:
+    """DSCR test of the quarter: the balance accelerated (P, D), the breach flags, and
+    this quarter's numerator and denominator (2, P, N) for the trailing window.
 
     A borrower's coverage = (market revenue and asset income + contracted revenue
     received − opex − rent, compute and power paid) ÷ its scheduled debt service (interest
-    + principal), all as scheduled this quarter. Debt whose covenant ``min_dscr`` is not
-    met is in breach; once the breach has lasted ``cure_quarters`` (this quarter included)
-    the rest of its balance falls due now.
+    + principal), all as scheduled, summed over the last ``dscr_window_quarters``
+    quarters (this one included; ``State.dscr_history`` holds the earlier ones). Debt
+    whose covenant ``min_dscr`` is not met is in breach; once the breach has lasted
+    ``cure_quarters`` (this quarter included) the rest of its balance falls due now.
     """
     assert c.min_dscr is not None and c.cure_quarters is not None
     N = c.n_entities
@@ -722,13 +802,18 @@ def dscr_acceleration(c: Compiled, lay: Layout, st: State, mrev: Array, opex: Ar
     exp = lay.to_payer(tdue * np.isin(c.trade_kind, EXPENSE_KINDS)[None, :])[:, :N]
     noi = mrev + rev - opex - exp
     ds = lay.to_debtor(service)[:, :N]
+    now = np.stack([noi, ds])
+    if st.dscr_history is not None and st.dscr_history.shape[1]:
+        for k in range(st.dscr_history.shape[1]):      # oldest first, as the reference
+            noi = noi + st.dscr_history[0, k]
+            ds = ds + st.dscr_history[1, k]
     cover = np.where(ds > 0, noi / np.where(ds > 0, ds, 1.0), np.inf)
     on = np.isfinite(c.min_dscr)
     live = st.alive[:, c.debtor] & (st.balance > 0)
     breach = on[None, :] & live & (cover[:, c.debtor] < np.where(on, c.min_dscr, 0.0)[None, :])
     prev = 0 if st.dscr_breach is None else st.dscr_breach
     due = breach & (prev + 1 >= c.cure_quarters[None, :])
-    return np.where(due, np.maximum(st.balance - principal, 0.0), 0.0), breach
+    return np.where(due, np.maximum(st.balance - principal, 0.0), 0.0), breach, now
 
 
 def cash_sweep(c: Compiled, lay: Layout, survivors: Array, cash: Array, owed: Array
@@ -749,19 +834,73 @@ def cash_sweep(c: Compiled, lay: Layout, survivors: Array, cash: Array, owed: Ar
     return pay, ext
 
 
-def fire_sale_impact(p, gpu_value: Array, alive: Array, sold: Array) -> Array:  # type: ignore[no-untyped-def]
+def fire_sale_impact(p, gpu_value: Array, alive: Array, sold: Array,  # type: ignore[no-untyped-def]
+                     extra: Array | None = None) -> Array:
     """Fire-sale price multiplier per GPU generation, (P, G).
 
     ``exp(−β·Q/depth)`` with ``Q`` the market value of the fleets sold by the defaulters
-    ``sold``, ``depth = gpu_market_depth ×`` the market value of every live fleet of that
+    ``sold`` plus ``extra`` (P, G), the market value (before impact) sold to cure LTV
+    breaches, ``depth = gpu_market_depth ×`` the market value of every live fleet of that
     generation, and ``β = −ln(1 − gpu_price_impact) / 0.05`` (selling 5% of the depth
     moves the price by ``gpu_price_impact``, as in ``contagion.leverage_fire_sale``).
     """
-    beta = -np.log(1.0 - p.gpu_price_impact) / 0.05
-    depth = p.gpu_market_depth * np.where(alive[:, :, None], gpu_value, 0.0).sum(axis=1)
     q = np.where(sold[:, :, None], gpu_value, 0.0).sum(axis=1)
-    ratio = np.where(depth > 0, q / np.where(depth > 0, depth, 1.0), 0.0)
-    return np.exp(-beta * ratio)
+    if extra is not None:
+        q = q + extra
+    return np.exp(-fire_sale_beta(p) * _ratio_depth(p, gpu_value, alive, q))
+
+
+def fire_sale_beta(p) -> float:  # type: ignore[no-untyped-def]
+    """``β = −ln(1 − gpu_price_impact) / 0.05`` of :func:`fire_sale_impact`."""
+    return float(-np.log(1.0 - p.gpu_price_impact) / 0.05)
+
+
+def _ratio_depth(p, gpu_value: Array, alive: Array, q: Array) -> Array:  # type: ignore[no-untyped-def]
+    """Quantity sold ``q`` (P, G) over the market depth of each generation."""
+    depth = p.gpu_market_depth * np.where(alive[:, :, None], gpu_value, 0.0).sum(axis=1)
+    return np.where(depth > 0, q / np.where(depth > 0, depth, 1.0), 0.0)
+
+
+def cure_market(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, alive: Array,
+                receivable: Array | None, room: Array, spare: Array, sold_by: Array,
+                dump: Array | None) -> tuple[Array | None, Array, Array, Array, Array]:
+    """LTV tests of quarter ``t`` and the cures they call for, with the GPU price they
+    settle at, for a given default set ``sold_by`` (P, N) whose fleets are dumped.
+
+    ``dump`` (P, G) is the fire-sale multiplier of those fleets alone (``None`` without
+    feedback). With ``ltv_cure_sales`` the borrowers' GPU sales (:func:`cure_sales`) add
+    to the quantity sold; with feedback the price and the sales are iterated to a fixed
+    point (the sales only grow, and are bounded by the pools; a path stops once its sales
+    move by less than ``tolerance``, or after ``max_iterations`` rounds). Returns the
+    multiplier (P, G), the pay-downs (P, D), the breach flags (P, D), the pledged values
+    (P, D) and the sale proceeds (P, D), USD bn.
+    """
+    p = c.params
+    P, D = st.balance.shape
+    impact = dump
+    sales = np.zeros((P, D))
+    used = np.zeros((P, D))
+    done = np.zeros(P, bool)
+    gen = np.maximum(c.coll_gen, 0) if c.coll_gen is not None else np.zeros(0, int)
+    for _ in range(p.max_iterations):
+        cure, breach, pledged = ltv_cure(c, f, st, t, impact, alive, receivable)
+        # the pay-down is owed on what the scheduled principal leaves
+        cure = np.minimum(cure, room)
+        if not p.ltv_cure_sales:
+            break
+        price = np.ones((P, lay.n_gen)) if impact is None else impact
+        cure, sales = cure_sales(c, lay, st, t, cure, pledged, spare, price, sold_by, room)
+        if not p.fire_sale_feedback:
+            break
+        done |= np.abs(sales - used).max(axis=1, initial=0.0) <= p.tolerance
+        if done.all():
+            break
+        assert dump is not None
+        new = dump * np.exp(-fire_sale_beta(p) * _ratio_depth(
+            p, st.gpu_value, alive, lay.loan_to_gen(sales / price[:, gen])))
+        impact = np.where(done[:, None], impact, new)
+        used = np.where(done[:, None], used, sales)
+    return impact, cure, breach, pledged, sales
 
 
 def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Array,
@@ -775,11 +914,13 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     p = c.params
     alive = st.alive
     alive_ext = np.concatenate([alive, np.ones((P, 1), bool)], axis=1)
+    # fleets are worth the quarter's resale price all through it (sales, seizures)
+    st.gpu_value = st.gpu_value * growth[:, None, :]
 
     # 1. schedules
     rates = debt_rates(c, f, t, st.rate_coef)
     interest = interest_due(st.balance, rates)
-    principal = principal_due(c, st.balance, rates, t)
+    principal = principal_due(c, st.balance, rates, t, st.maturity)
     tdue = trade_due(c, f, t, chips) * alive_ext[:, c.payer] * alive_ext[:, c.payee]
     lease_claim = np.broadcast_to(c.lease_claim[t] * lay.is_kind[RENT], tdue.shape)
     if exits is not None and p.strategic_default:
@@ -805,8 +946,14 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     accel = np.zeros_like(service)
     dscr_breach = np.zeros(service.shape, bool)
     if p.dscr_covenants and c.min_dscr is not None and bool(np.isfinite(c.min_dscr).any()):
-        accel, dscr_breach = dscr_acceleration(c, lay, st, mrev, opex, tdue, service,
-                                               principal)
+        accel, dscr_breach, dscr_now = dscr_acceleration(c, lay, st, mrev, opex, tdue,
+                                                         service, principal)
+        if p.dscr_window_quarters > 1:
+            # keep the last W − 1 quarters for the trailing test
+            hist = (np.zeros((2, 0, P, N)) if st.dscr_history is None
+                    else st.dscr_history)
+            st.dscr_history = np.concatenate([hist, dscr_now[:, None]], axis=1)[
+                :, -(p.dscr_window_quarters - 1):]
 
     # 2. liquidity ladder on the scheduled amounts
     projected = st.cash + (s_in - s_out + t_in - t_out)[:, :N] + mrev - opex - capex
@@ -815,6 +962,10 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     draws, refi, raised = liquidity_ladder(c, f, lay, st, t, need, principal, spreads)
     if p.refinancing_conditions and refi.any():
         st.rate_coef = repriced_coefficients(c, f, st, t, refi, principal, spreads)
+    if refi.any() and p.refinance_term_quarters > 0 and st.maturity is not None:
+        # debt rolled over at (or past) maturity is lent again for a new term
+        st.maturity = np.where((refi > 0) & (t >= st.maturity),
+                               t + p.refinance_term_quarters, st.maturity)
     if refi.any():
         principal = principal - refi
         service = interest + principal
@@ -850,32 +1001,49 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     receivable = contracted_positions(c, lay, alive, t)[0] if covenanted else None
     cure = np.zeros_like(service)
     breach = np.zeros(service.shape, bool)
+    room = np.maximum(st.balance - principal, 0.0)
+    selling = covenanted and p.ltv_cure_sales
+    sales = np.zeros_like(service)
+    pledged = np.zeros_like(service)
+    sale_in = np.zeros((P, N))
+    spare = (np.maximum(st.cash + received_sched[:, :N] + raised + mrev - full_sched
+                        - c.min_cash[None, :], 0.0) * alive if selling else sale_in)
     # fire sales: the multiplier ``impact`` (P, G) comes from the GPUs that the default set
-    # ``sold_by`` dumps; the clearing is rerun until the default set reproduces itself
-    # a dent left by earlier fire sales fades geometrically (in logs)
+    # ``sold_by`` dumps (``dump``) and, with cure sales, from the GPUs sold to cure LTV
+    # breaches at that price (:func:`cure_market`); the clearing is rerun until the
+    # default set reproduces itself. A dent left by earlier fire sales fades
+    # geometrically (in logs).
     carry = (st.gpu_level ** p.gpu_price_persistence
              if p.fire_sale_feedback and st.gpu_level is not None else None)
-    impact: Array | None = carry
+    dump: Array | None = carry
+    if p.fire_sale_feedback and dump is None and selling:
+        dump = np.ones((P, lay.n_gen))
+    impact: Array | None = dump
     sold_by = np.zeros((P, N), bool)
+    # a path that has settled keeps its inputs, so its numbers do not depend on its batch
+    settled = np.zeros(P, bool)
     has_extra = covenanted or bool(accel.any())
     extra = accel
-    for _ in range(N + 2):
-        noncash = noncash_at(impact)
+    for _ in range(2 * N + 4):
         if has_extra:
             if covenanted:
-                cure, breach = ltv_cure(c, f, st, t, impact, alive, receivable)
-                # the pay-down is owed on what the scheduled principal leaves
-                cure = np.minimum(cure, np.maximum(st.balance - principal, 0.0))
+                impact, cure, breach, pledged, sales = cure_market(
+                    c, f, lay, st, t, alive, receivable, room, spare, sold_by, dump)
+                sale_in = lay.to_debtor(sales)[:, :N] if selling else sale_in
             extra = cure + accel
             service = service_sched + extra
             received0 = received_sched + lay.to_creditors(extra)
             full_out = full_sched + lay.to_debtor(extra)[:, :N]
         else:
             received0 = received_sched
-        short = (st.cash + received0[:, :N] + raised + mrev - full_out < -p.tolerance) & alive
+        noncash = noncash_at(impact)
+        # sale proceeds come from buyers outside the network, like market revenue
+        inflow = mrev + sale_in if selling else mrev
+        short = (st.cash + received0[:, :N] + raised + inflow - full_out
+                 < -p.tolerance) & alive
         short = short | forced
         rows = np.nonzero(short.any(axis=1))[0]
-        base = dict(cash=st.cash, alive=alive, raised=raised, mrev=mrev, full_out=full_out,
+        base = dict(cash=st.cash, alive=alive, raised=raised, mrev=inflow, full_out=full_out,
                     noncash=noncash, balance=st.balance, interest=interest, service=service,
                     draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities,
                     lease=lease_claim, forced=forced)
@@ -903,17 +1071,28 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
             received[rows] = (lay.to_creditors(pay_service) + lay.to_debtor(pay_draw)
                               + lay.to_payee(pay_trade)
                               + owners_share(lay, residual, nd))[rows]
-        if not p.fire_sale_feedback or np.array_equal(nd, sold_by):
+        if not p.fire_sale_feedback and not selling:
             break
-        sold_by = nd.copy()
-        impact = fire_sale_impact(p, st.gpu_value, alive, nd)
-        if carry is not None:
-            impact = impact * carry
+        settled |= (nd == sold_by).all(axis=1)
+        if settled.all():
+            break
+        sold_by = np.where(settled[:, None], sold_by, nd)
+        if p.fire_sale_feedback:
+            new = fire_sale_impact(p, st.gpu_value, alive, sold_by)
+            if carry is not None:
+                new = new * carry
+            dump = new if dump is None else np.where(settled[:, None], dump, new)
+            impact = dump if impact is None else np.where(settled[:, None], impact, dump)
     else:
         raise RuntimeError(f"fire-sale feedback did not settle in quarter {t}")
     gpu_impact = (np.ones((P, lay.n_gen)) if impact is None else impact)
     if p.fire_sale_feedback:
         st.gpu_level = gpu_impact
+    sale_loss = np.zeros((P, N))
+    if selling and sales.any():
+        # the pledged GPUs sold leave the fleets; the loss on sale is a cost
+        sale_in, book_sold = sell_pledged(c, lay, st, sales, pledged, gpu_impact)
+        sale_loss = book_sold - sale_in
     if has_extra:
         principal = principal + extra
     if p.dscr_covenants and st.dscr_breach is not None:
@@ -926,7 +1105,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
 
     # 4. settlement
     survivors = alive & ~nd
-    cash = st.cash + received[:, :N] + raised + mrev - full_out
+    cash = st.cash + received[:, :N] + raised + mrev + sale_in - full_out
     guar_ext = np.zeros(P)
     if p.guarantees and len(c.guar_debt) and nd.any() and st.guarantee_paid is not None:
         delta, guar_ext, paid = guarantee_calls(c, st.guarantee_paid, nd, survivors,
@@ -948,7 +1127,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
 
     dead_in = np.where(alive, 0.0, received[:, :N]).sum(axis=1)
     ext_payer = (c.payer == N)[None, :]
-    external_in = (mrev.sum(axis=1) + raised.sum(axis=1)
+    external_in = (mrev.sum(axis=1) + raised.sum(axis=1) + sale_in.sum(axis=1)
                    + (pay_trade * ext_payer).sum(axis=1)
                    + np.where(nd, noncash, 0.0).sum(axis=1))
     external_out = (received[:, N] + dead_in + pay_opex.sum(axis=1) + pay_other.sum(axis=1)
@@ -991,7 +1170,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
                           pay_trade * lay.is_kind[CHIP][None, :], 0.0)
     chips_by = lay.to_payer(chips_paid)[:, :N]
     depreciation = delta * (st.gpu_book + st.fixed_book)
-    st.gpu_value = (st.gpu_value * growth[:, None, :]
+    st.gpu_value = (st.gpu_value
                     + lay.chips_to_fleet(chips_paid).reshape(P, N, lay.n_gen))
     st.gpu_book = st.gpu_book * (1.0 - delta) + chips_by
     st.fixed_book = st.fixed_book * (1.0 - delta) + capex_paid
@@ -1024,7 +1203,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     exp_k = pay_trade * np.isin(c.trade_kind, EXPENSE_KINDS)[None, :]
     revenue = mrev + lay.to_payee(rev_k)[:, :N] + lay.to_creditors(interest_paid)[:, :N]
     costs = (pay_opex + lay.to_payer(exp_k)[:, :N] + lay.to_debtor(interest_paid)[:, :N]
-             + depreciation)
+             + depreciation + sale_loss)
     contributions = raised + lay.to_payee(contrib_k)[:, :N]
     return QuarterOut(revenue=revenue, costs=costs, capex=capex_paid + chips_by,
                       contributions=contributions, defaulted=nd,

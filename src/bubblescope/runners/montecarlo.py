@@ -134,26 +134,33 @@ POLICY_SWITCHES = {"strategic_default": "strategic_default",
 
 #: Mechanisms a Monte Carlo run turns on unless ``params`` is given: every part-2
 #: mechanism that is not a scenario policy (the policies follow the scenario).
-STRESS_MECHANISMS = ("fund_wind_down", "ltv_covenants", "equity_marks", "guarantees",
-                     "dscr_covenants", "refinancing_conditions")
+STRESS_MECHANISMS = ("fund_wind_down", "ltv_covenants", "ltv_cure_sales", "equity_marks",
+                     "guarantees", "dscr_covenants", "refinancing_conditions")
+
+#: Market conventions a Monte Carlo run uses unless ``params`` is given: rolled-over debt
+#: is lent for three years, and DSCR covenants read the trailing twelve months.
+STRESS_SETTINGS = {"refinance_term_quarters": 12, "dscr_window_quarters": 4}
 
 
 def engine_params(scenario: Scenario, params: EngineParams | None = None
                   ) -> tuple[EngineParams, list[str]]:
     """The engine constants of a run, and notes on them.
 
-    Without ``params``, every mechanism in :data:`STRESS_MECHANISMS` is on; the scenario's
+    Without ``params``, every mechanism in :data:`STRESS_MECHANISMS` is on, with the
+    conventions of :data:`STRESS_SETTINGS`; the scenario's
     policy switches (strategic default, fire-sale feedback) are turned on where it sets
     them, whatever ``params`` says. A guarantee policy is applied to the compiled network
     (:func:`bubblescope.engine.shocks.apply_scenario`), which also turns on ``guarantees``.
     """
-    p = params or dataclasses.replace(EngineParams(), **dict.fromkeys(STRESS_MECHANISMS, True))
+    p = params or dataclasses.replace(EngineParams(), **dict.fromkeys(STRESS_MECHANISMS, True),
+                                      **STRESS_SETTINGS)
     pol = scenario.policies
     on = {field_name: True for switch, field_name in POLICY_SWITCHES.items()
           if pol is not None and getattr(pol, switch, False)}
     notes = [] if params is not None else [
         "engine mechanisms on: " + ", ".join(STRESS_MECHANISMS)
-        + " (policies as the scenario sets them)"]
+        + " (policies as the scenario sets them); "
+        + ", ".join(f"{k} = {v}" for k, v in STRESS_SETTINGS.items())]
     return (dataclasses.replace(p, **on) if on else p), notes
 
 
@@ -204,7 +211,8 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
             "seed": seed, "horizon": compiled.quarters[-1], "runner": runner.name,
             "chunk_size": size, "chunks": len(tasks),
             "engine_switches": {k: getattr(params, k)
-                                for k in (*POLICY_SWITCHES.values(), *STRESS_MECHANISMS)},
+                                for k in (*POLICY_SWITCHES.values(), *STRESS_MECHANISMS,
+                                          *STRESS_SETTINGS)},
             "notes": notes}
     return MonteCarloResults(
         data=data, entity_ids=list(compiled.entity_ids), entity_kinds=list(compiled.kinds),
@@ -251,6 +259,7 @@ def n_chunks(paths: int, chunk_size: int | None) -> int:
     return math.ceil(paths / (chunk_size or DEFAULT_CHUNK))
 
 
-__all__ = ["DEFAULT_CHUNK", "POLICY_SWITCHES", "STRESS_MECHANISMS", "check_run_args",
+__all__ = ["DEFAULT_CHUNK", "POLICY_SWITCHES", "STRESS_MECHANISMS", "STRESS_SETTINGS",
+           "check_run_args",
            "engine_params", "n_chunks",
            "resolve_network", "resolve_scenario", "run_montecarlo", "simulate"]

@@ -129,23 +129,28 @@ def mechanism_params() -> st.SearchStrategy:
     """EngineParams with the part-2 mechanisms switched on in random combinations: the
     clearing (part 1's loop, exact Eisenberg–Noe, Rogers–Veraart with default costs),
     strategic lease exits, the winding-up of insolvent funds, GPU fire sales, LTV covenants,
-    equity marks, guarantees, DSCR covenants and cash sweeps, refinancing conditions."""
+    equity marks, guarantees, DSCR covenants and cash sweeps, refinancing conditions, LTV
+    cures by GPU sales, new maturities for rolled debt and trailing DSCR windows."""
     from ..engine.compile import EngineParams
 
     def build(clearing: str, a: float, b: float, strategic: bool, funds: bool,
               fire: bool, impact: float, ltv: bool, marks: bool,
-              guarantees: bool, dscr: bool, refi: bool) -> EngineParams:
+              guarantees: bool, dscr: bool, refi: bool, sales: bool, term: int,
+              window: int) -> EngineParams:
         return EngineParams(clearing=clearing, default_cost_alpha=a, default_cost_beta=b,
                             strategic_default=strategic, fund_wind_down=funds,
                             fire_sale_feedback=fire, gpu_price_impact=impact,
                             ltv_covenants=ltv, equity_marks=marks, guarantees=guarantees,
-                            dscr_covenants=dscr, refinancing_conditions=refi)
+                            dscr_covenants=dscr, refinancing_conditions=refi,
+                            ltv_cure_sales=sales, refinance_term_quarters=term,
+                            dscr_window_quarters=window)
 
     return st.builds(build, st.sampled_from(["loop", "eisenberg_noe", "rogers_veraart"]),
                      st.sampled_from([0.5, 0.9, 1.0]), st.sampled_from([0.6, 0.95, 1.0]),
                      st.booleans(), st.booleans(), st.booleans(),
                      st.sampled_from([0.05, 0.3]), st.booleans(), st.booleans(),
-                     st.booleans(), st.booleans(), st.booleans())
+                     st.booleans(), st.booleans(), st.booleans(), st.booleans(),
+                     st.sampled_from([0, 1, 8]), st.sampled_from([1, 4]))
 
 
 def all_mechanisms_on(**overrides: object) -> object:
@@ -155,7 +160,8 @@ def all_mechanisms_on(**overrides: object) -> object:
     kw: dict = dict(clearing="rogers_veraart", default_cost_alpha=0.9, default_cost_beta=0.95,
                     strategic_default=True, fund_wind_down=True, fire_sale_feedback=True,
                     ltv_covenants=True, equity_marks=True, guarantees=True,
-                    dscr_covenants=True, refinancing_conditions=True)
+                    dscr_covenants=True, refinancing_conditions=True, ltv_cure_sales=True,
+                    refinance_term_quarters=12, dscr_window_quarters=4)
     kw.update(overrides)
     return EngineParams(**kw)
 
