@@ -54,6 +54,8 @@ def test_policy_switches_reach_the_engine() -> None:
     # without params every part-2 mechanism is on; the policies follow the scenario
     base, notes = engine_params(load_scenario("baseline"))
     assert all(getattr(base, m) is True for m in STRESS_MECHANISMS)
+    assert base.refinance_term_quarters == 12 and base.dscr_window_quarters == 4
+    assert "ltv_cure_sales" in STRESS_MECHANISMS
     assert base.strategic_default is False and base.fire_sale_feedback is False
     assert len(notes) == 1 and "fund_wind_down" in notes[0]
     # given params are kept as they are, apart from the scenario's policies
