@@ -58,8 +58,8 @@ COLUMNS: tuple[str, ...] = ("scenario", "event", "gauge", "rule", "threshold", "
 def _spv_bond_mask(net: Network, res: Any) -> list[bool]:
     c = res.compiled
     kinds = c.kinds
-    return [kinds[c.debtor[d]] == "spv" and net.contract(i).kind == "bond"
-            for d, i in enumerate(c.debt_ids)]
+    bonds = {k.id for k in net.contracts if k.kind == "bond"}
+    return [kinds[c.debtor[d]] == "spv" and i in bonds for d, i in enumerate(c.debt_ids)]
 
 
 def neocloud_service_to_cash(res: Any, n_quarters: int) -> np.ndarray | None:

@@ -189,8 +189,8 @@ def test_engine_arrays_feed_the_gauges_end_to_end() -> None:
                                                             "neocloud"),
               "first_spv_default": first_event_quarter(res.default_quarter, kinds, "spv")}
     c = res.compiled
-    spv_bonds = [kinds[c.debtor[d]] == "spv" and net.contract(i).kind == "bond"
-                 for d, i in enumerate(c.debt_ids)]
+    bonds = {k.id for k in net.contracts if k.kind == "bond"}
+    spv_bonds = [kinds[c.debtor[d]] == "spv" and i in bonds for d, i in enumerate(c.debt_ids)]
     assert any(spv_bonds)
     events["first_spv_bond_loss"] = first_loss_quarter(res.debt["loss"], spv_bonds)
     if res.debt_price is not None:

@@ -55,12 +55,17 @@ def test_a_fund_whose_losses_exceed_its_equity_makes_its_bank_lose() -> None:
 
 
 def test_securitisation_passes_pool_losses_to_tranches_bottom_up() -> None:
-    # pool: two 10 loans; one borrower defaults with other assets 10 (5 in default) and
-    # loses 5 of 10: the pool loses 25% of 20. Equity (0–10%) loses all its 2, the
-    # mezzanine (10–30%) 3 of its 4, the senior (30–100%) nothing.
+    # the issuer holds the pool: two 10 loans, l1 due in quarter 0, l2 in quarter 1, at
+    # 0%; notes at 0%: senior 14 (30–100%), mezzanine 4 (10–30%), equity 2 (0–10%). On full
+    # performance the pass-through repays the senior 10 in quarter 0 and 4 in quarter 1,
+    # the mezzanine 4 in quarter 1. Quarter 0: b1 defaults with other assets 10 (5 in
+    # default), so the issuer receives 5, owes the senior 10 and defaults; its estate is
+    # the 5 and its loans sold at recovery_claims 0.5 × their opening principal 20: 15.
+    # The senior notes (rank 1) take 14, the mezzanine (rank 2) the remaining 1 and lose
+    # 3, the equity holders lose their 2.
     loans = [{"id": f"l{i}", "kind": "loan", "lender": "abs", "borrower": f"b{i}",
-              "amount": 10.0, "rate": 0.0, "start": "2025-10-01", "end": "2025-12-01"}
-             for i in (1, 2)]
+              "amount": 10.0, "rate": 0.0, "start": "2025-10-01", "end": end}
+             for i, end in ((1, "2025-12-01"), (2, "2026-03-01"))]
     net = make_network(
         [{"id": "abs", "kind": "spv"}, {"id": "b1", "kind": "other", "other_assets": 10.0},
          {"id": "b2", "kind": "other", "cash": 20.0}, {"id": "hf", "kind": "hedge_fund"},
@@ -71,19 +76,23 @@ def test_securitisation_passes_pool_losses_to_tranches_bottom_up() -> None:
           "tranches": [
               {"name": "equity", "attachment": 0.0, "detachment": 0.1,
                "holders": [{"holder": "hf", "share": 1.0}]},
-              {"name": "mezz", "attachment": 0.1, "detachment": 0.3,
+              {"name": "mezz", "attachment": 0.1, "detachment": 0.3, "coupon": 0.0,
                "holders": [{"holder": "pcf", "share": 0.5}]},
-              {"name": "senior", "attachment": 0.3, "detachment": 1.0,
+              {"name": "senior", "attachment": 0.3, "detachment": 1.0, "coupon": 0.0,
                "holders": [{"holder": "ins", "share": 1.0}]}]}])
     f = FactorPaths.flat(1, 2, base_rate=0.0, equity_window=0.0)
-    res = simulate(net, f, horizon="2026Q1")
-    assert res.loss_debt[0].sum() == pytest.approx(5.0, abs=1e-12)
+    res = simulate(net, f, horizon="2026Q1", params=EngineParams(recovery_claims=0.5))
+    ids = res.entity_ids
+    assert res.default_quarter[0, ids.index("abs")] == 0
+    debt = res.compiled.debt_ids
+    assert res.loss_debt[0, debt.index("l1")] == pytest.approx(5.0, abs=1e-12)
+    assert res.loss_debt[0, debt.index("deal/mezz")] == pytest.approx(3.0, abs=1e-12)
     tl = res.tranche_losses()
+    assert list(tl.columns) == [("deal", "equity"), ("deal", "mezz"), ("deal", "senior")]
     assert tl[("deal", "equity")][0] == pytest.approx(2.0, abs=1e-12)
     assert tl[("deal", "mezz")][0] == pytest.approx(3.0, abs=1e-12)
     assert tl[("deal", "senior")][0] == pytest.approx(0.0, abs=1e-12)
     by_holder = res.tranche_holder_losses()[0]
-    ids = res.entity_ids
     assert by_holder[ids.index("hf")] == pytest.approx(2.0)
     assert by_holder[ids.index("pcf")] == pytest.approx(1.5)   # half the mezzanine
     assert by_holder[-1] == pytest.approx(1.5)                 # the unlisted half

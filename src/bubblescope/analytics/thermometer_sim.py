@@ -434,7 +434,8 @@ def lead_time_table(scores: Mapping[str, Any], events: Mapping[str, Any], *,
 
         series = series_from_entity_paths(res.entity, res.compiled.kinds)
         kinds, c = res.compiled.kinds, res.compiled
-        spv_bonds = [kinds[c.debtor[d]] == "spv" and net.contract(i).kind == "bond"
+        bonds = {k.id for k in net.contracts if k.kind == "bond"}
+        spv_bonds = [kinds[c.debtor[d]] == "spv" and i in bonds
                      for d, i in enumerate(c.debt_ids)]
         series["price_discount"] = price_discount_series(
             res.debt_price, res.debt["outstanding"], spv_bonds)

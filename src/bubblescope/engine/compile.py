@@ -28,11 +28,11 @@ from ..model.contracts import (
     Lease,
     Loan,
     PowerSupply,
-    Securitisation,
     Seniority,
 )
 from ..model.entity import FINAL_HOLDER_KINDS, INTERMEDIARY_KINDS, EntityKind
 from ..model.network import Network
+from .securitisation import DealPlan, plan_securitisations
 
 Array = np.ndarray
 
@@ -290,8 +290,9 @@ class Compiled:
     stake_ownership: Array       # share of the issuer's residual equity
     params: EngineParams = field(default_factory=EngineParams)
     #: securitisation tranches, bottom up per deal: dicts with ``deal``, ``name``,
-    #: ``attachment``, ``detachment``, ``pool_amount`` (USD bn), ``pool_debt`` and
-    #: ``pool_trade`` (indices of the pooled instruments) and ``holders`` (N+1,) shares
+    #: ``attachment``, ``detachment``, ``pool_amount`` and ``notional`` (USD bn),
+    #: ``sold_share``, ``holders`` (N+1,) shares, ``debt`` (the notes' instrument index,
+    #: −1 for the equity) and ``stakes`` (the equity pieces' stake indices)
     tranches: list[dict] = field(default_factory=list)
     #: LTV covenants of GPU-pool loans: the limit by quarter (T, D), NaN without one; the
     #: pledged generation (D,) (−1: none); the collateral's value at the data date, USD bn;
@@ -429,8 +430,9 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
                     ) -> Compiled:
     """Turn a validated network into engine arrays from the as-of quarter to ``horizon``.
 
-    Cancelled contracts generate nothing. Guarantees and securitisations are left to part 2
-    (they move no cash here).
+    Cancelled contracts generate nothing. Guarantees are left to part 2 (they move no cash
+    here). A live securitisation is carried as the sale of its pool to the issuer, notes
+    and an equity stake (see :mod:`bubblescope.engine.securitisation`).
     """
     p = params or EngineParams()
     T = horizon_quarters(network.as_of, horizon)
@@ -740,6 +742,14 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
             trade.append(dict(id=c.id, kind=POWER, payer=index[c.buyer],
                               payee=index[c.supplier], fixed=sched))
 
+    # securitisations: the pool sold to the issuer, the rated tranches as its notes, the
+    # bottom tranche as its equity
+    plans = plan_securitisations(network, p.outside_debt_rate)
+    revenue_cut = np.zeros(N)
+    tranches = _apply_securitisations(plans, ids, T, trade, shares, debt_ids, add_debt, cash0,
+                                      revenue_cut, stake_ids, stake_holder, stake_issuer,
+                                      stake_held0, stake_own)
+
     # ownership of each stake: declared for equity stakes; for fund commitments the
     # commitment over the larger of the fund's AUM and all commitments listed; scaled down
     # where an issuer's listed owners would exceed 100%
@@ -781,7 +791,8 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
     for k, tr in enumerate(trade):
         if tr["kind"] in (RENT, COMPUTE, CHIP, POWER) and tr["payee"] < N:
             contracted[tr["payee"]] += 4.0 * (fixed[0, k] + variable[0, k])
-    revenue = np.array([e.revenue for e in network.entities], dtype=float)
+    revenue = np.maximum(np.array([e.revenue for e in network.entities], dtype=float)
+                         - revenue_cut, 0.0)
     market_q = np.maximum(revenue - contracted, 0.0) / 4.0
     ai_share = np.array([e.ai_share for e in network.entities], dtype=float)
     driver = np.array([MARKET_RENTAL if e.kind in _RENTAL_KINDS else
@@ -863,22 +874,6 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
               for g in network.contracts
               if isinstance(g, Guarantee) and g.status.value != "cancelled"
               and g.obligation in debt_ids]
-    tranches = []
-    trade_ids = [tr["id"] for tr in trade]
-    for sec in network.contracts:
-        if not isinstance(sec, Securitisation) or sec.status.value == "cancelled":
-            continue
-        pool_debt = [debt_ids.index(x) for x in sec.pool if x in debt_ids]
-        pool_trade = [k for k, x in enumerate(trade_ids) if x in sec.pool]
-        for tr in sec.tranches:
-            hold = np.zeros(N + 1)
-            for h in tr.holders:
-                hold[index[h.holder]] += h.share
-            rest = max(1.0 - hold.sum(), 0.0)
-            hold[index[tr.remainder_holder] if tr.remainder_holder else N] += rest
-            tranches.append(dict(deal=sec.id, name=tr.name, attachment=tr.attachment,
-                                 detachment=tr.detachment, pool_amount=sec.amount,
-                                 pool_debt=pool_debt, pool_trade=pool_trade, holders=hold))
     out = Compiled(
         entity_ids=ids, kinds=[e.kind.value for e in network.entities], quarters=labels,
         generations=gens, cash0=cash0, other_assets0=np.maximum(other0, 0.0),
@@ -929,3 +924,74 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
     if _full_term:
         out.contracted_after = _contracted_after(network, out)
     return out
+
+
+def _apply_securitisations(plans: list[DealPlan], ids: list[str], T: int, trade: list[dict],
+                           shares: list[Array], debt_ids: list[str], add_debt: Any,
+                           cash0: Array, revenue_cut: Array, stake_ids: list[str],
+                           stake_holder: list[int], stake_issuer: list[int],
+                           stake_held0: list[float], stake_own: list[float]) -> list[dict]:
+    """Carry each deal of ``plans`` in the lists ``compile_network`` is building (changed in
+    place) and return ``Compiled.tranches``: per tranche, bottom up, ``deal``, ``name``,
+    ``attachment``, ``detachment``, ``pool_amount`` (USD bn), ``notional`` (USD bn),
+    ``sold_share``, ``holders`` (N+1,) shares of the tranche, ``debt`` (the notes'
+    instrument index, −1 for the equity or notes all held by the issuer) and ``stakes``
+    (the equity pieces' stake indices).
+
+    A pooled lease's column keeps ``1 − s`` of its rent, claim and exit payment for the
+    lessor and a new column ``<deal>/<lease>`` pays ``s`` of them to the issuer; its lessor's
+    declared revenue drops by what it sold of the as-of quarter's rent (its market revenue
+    is what its revenue exceeds its contracts by, and the sold rent left with the sale).
+    """
+    tranches: list[dict] = []
+    N = len(ids)
+    for plan in plans:
+        s, iss = plan.sold_share, plan.issuer
+        for lid in plan.leases:
+            for k in [k for k, tr in enumerate(trade) if tr["id"] == lid and tr["kind"] == RENT]:
+                kept = trade[k]
+                sold = dict(kept)
+                sold.update(id=f"{plan.deal}/{lid}", payee=iss, fixed=kept["fixed"] * s,
+                            rvg=kept.get("rvg", 0.0) * s)
+                kept.update(fixed=kept["fixed"] * (1.0 - s), rvg=kept.get("rvg", 0.0) * (1 - s))
+                if "exit" in kept:
+                    ex = kept["exit"]
+                    pay = ex[5]
+                    kept["exit"] = (*ex[:5], pay * (1.0 - s) if pay >= 0 else pay)
+                    sold["exit"] = (*ex[:5], pay * s if pay >= 0 else pay)
+                if T and kept["payee"] < N:
+                    revenue_cut[kept["payee"]] += 4.0 * float(sold["fixed"][0])
+                trade.append(sold)
+        for did in plan.debts:
+            if did in debt_ids:
+                d = debt_ids.index(did)
+                moved = shares[d] * (1.0 - s)
+                moved[iss] += s
+                shares[d] = moved
+        moved_cash = min(plan.reserve, max(float(cash0[plan.sponsor]), 0.0)) \
+            if plan.sponsor >= 0 and plan.sponsor != iss else 0.0
+        if moved_cash > 0:
+            cash0[plan.sponsor] -= moved_cash
+            cash0[iss] += moved_cash
+        for tp in plan.tranches:
+            row = dict(deal=plan.deal, name=tp.name, attachment=tp.attachment,
+                       detachment=tp.detachment, pool_amount=plan.amount,
+                       notional=tp.notional, sold_share=s, holders=tp.holders, debt=-1,
+                       stakes=[])
+            if tp.equity:
+                for j in np.nonzero(tp.holders[:N])[0]:
+                    row["stakes"].append(len(stake_ids))
+                    stake_ids.append(f"{plan.deal}/{tp.name}/{ids[j]}")
+                    stake_holder.append(int(j))
+                    stake_issuer.append(iss)
+                    stake_held0.append(tp.notional * float(tp.holders[j]))
+                    stake_own.append(float(tp.holders[j]))
+            elif tp.principal > 0:
+                cust = np.zeros(T)
+                n = min(T, len(tp.schedule))
+                cust[:n] = tp.schedule[:n]
+                row["debt"] = add_debt(f"{plan.deal}/{tp.name}", iss, tp.holders.copy(),
+                                       tp.principal, 0.0, False, False, tp.coupon, CUSTOM,
+                                       cust, tp.maturity, tp.rank)
+            tranches.append(row)
+    return tranches

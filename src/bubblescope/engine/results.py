@@ -116,28 +116,32 @@ class Results:
         return pd.DataFrame(out, index=pd.RangeIndex(self.paths, name="path"))
 
     def tranche_losses(self) -> pd.DataFrame:
-        """Pool losses of each securitisation passed to its tranches, bottom up.
+        """Losses of each securitisation tranche the engine produced, bottom up, USD bn.
 
-        The pool loss share is the cumulative loss on the pooled instruments (debt and
-        lease obligations named in ``pool``) over the deal's pool balance ``amount``; a
-        tranche attached at ``a`` and detached at ``d`` loses
-        ``clip(L − a, 0, d − a) × pool`` (USD bn), so the equity tranche is wiped before the
-        mezzanine loses and the senior tranche loses last. Rows: paths; columns
-        ``(deal, tranche)``. Reporting only: no cash moves between tranche holders.
+        The rated tranches are notes of the issuer (see
+        :mod:`bubblescope.engine.securitisation`): a tranche's loss is what its notes lost,
+        ``loss_debt``, when the issuer defaulted and its estate paid the senior notes
+        before the junior ones. The bottom tranche is the issuer's equity: its loss is its
+        holders' stakes written off net of any residual (``loss_stakes``), scaled to the
+        whole tranche when part of it is held outside the network (0 when all of it is).
+        Rows: paths; columns ``(deal, tranche)``.
         """
         c = self.compiled
         cols = {}
         for tr in c.tranches:
-            pool = tr["pool_amount"]
-            lost = (self.loss_debt[:, tr["pool_debt"]].sum(axis=1)
-                    + self.loss_trade[:, tr["pool_trade"]].sum(axis=1))
-            share = lost / pool if pool > 0 else np.zeros(self.paths)
-            a, d = tr["attachment"], tr["detachment"]
-            cols[(tr["deal"], tr["name"])] = np.clip(share - a, 0.0, d - a) * pool
+            if tr["debt"] >= 0:
+                lost = self.loss_debt[:, tr["debt"]].astype(float)
+            elif tr["stakes"]:
+                inside = float(tr["holders"][:-1].sum())
+                lost = self.loss_stakes[:, tr["stakes"]].sum(axis=1) / inside
+            else:
+                lost = np.zeros(self.paths)
+            cols[(tr["deal"], tr["name"])] = lost
         return pd.DataFrame(cols, index=pd.RangeIndex(self.paths, name="path"))
 
     def tranche_holder_losses(self) -> Array:
-        """Tranche losses by holder, (paths, N+1) USD bn (column N: outside holders)."""
+        """Tranche losses by holder, (paths, N+1) USD bn (column N: outside holders):
+        each tranche's loss × the holders' shares of it."""
         c = self.compiled
         out = np.zeros((self.paths, c.n_entities + 1))
         frame = self.tranche_losses()

@@ -319,7 +319,8 @@ def plan_securitisations(network: Network, outside_debt_rate: float = 0.06
 
     Returns
     -------
-    One :class:`DealPlan` per live securitisation, in network order.
+    One :class:`DealPlan` per live securitisation, in the order of the deals' ids (a
+    contract pooled by two deals goes to the first, whatever the order of the input).
     """
     q0 = _quarter(network.as_of)
     index = {e.id: i for i, e in enumerate(network.entities)}
@@ -327,8 +328,10 @@ def plan_securitisations(network: Network, outside_debt_rate: float = 0.06
     by_id = {c.id: c for c in network.contracts}
     used: set[str] = set()
     plans: list[DealPlan] = []
-    for sec in network.contracts:
-        if not isinstance(sec, Securitisation) or sec.status.value == "cancelled":
+    deals = sorted((c for c in network.contracts if isinstance(c, Securitisation)),
+                   key=lambda c: c.id)
+    for sec in deals:
+        if sec.status.value == "cancelled":
             continue
         issuer = index[sec.issuer]
         sold_flows: dict[int, float] = {}
