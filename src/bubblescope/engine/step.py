@@ -117,6 +117,10 @@ class Layout:
             pledged = c.coll_gen >= 0
             gen = np.maximum(c.coll_gen, 0)
             self.loan_to_fleet = Scatter.index(c.debtor * G + gen, N * G, pledged)
+            # the (borrower, generation) pairs that back GPU loans, and each loan's pair
+            pairs, self.loan_pair = np.unique(c.debtor * G + gen, return_inverse=True)
+            self.pair_owner, self.pair_gen = pairs // G, pairs % G
+            self.loan_to_pair = Scatter.index(self.loan_pair, len(pairs), pledged)
             self.loan_to_gen = Scatter.index(gen, G, pledged)
         self.is_fund = np.array([k in FUND_KINDS for k in c.kinds], dtype=bool)
         # take-or-pay rent and compute still scheduled after each quarter (T, K)
@@ -708,7 +712,8 @@ def cure_sales(c: Compiled, lay: Layout, st: State, t: int, cure: Array, pledged
     """
     assert c.ltv_max is not None and c.coll_gen is not None
     P, N = spare.shape
-    G = lay.n_gen
+    if not cure.any():
+        return cure, np.zeros_like(cure)
     owed = lay.to_debtor(cure)[:, :N]
     cash_part = cure * _ratio(spare, owed)[:, c.debtor]
     rest = cure - cash_part
@@ -718,9 +723,8 @@ def cure_sales(c: Compiled, lay: Layout, st: State, t: int, cure: Array, pledged
                     np.minimum(rest / np.where(can, gap, 1.0)[None, :], pledged), 0.0)
     want = np.minimum(want, np.maximum(room - cash_part, 0.0))
     # no more than the borrower holds of the generation (pro rata over its loans)
-    held = (st.gpu_value * price[:, None, :]).reshape(P, N * G)
-    key = c.debtor * G + np.maximum(c.coll_gen, 0)
-    sales = want * _ratio(held, lay.loan_to_fleet(want))[:, key]
+    held = st.gpu_value[:, lay.pair_owner, lay.pair_gen] * price[:, lay.pair_gen]
+    sales = want * _ratio(held, lay.loan_to_pair(want))[:, lay.loan_pair]
     uncured = np.maximum(rest - sales * np.where(can, gap, 0.0)[None, :], 0.0)
     return np.minimum(cash_part + sales + uncured, room), sales
 
