@@ -34,7 +34,8 @@ def test_one_fire_sale_topples_the_next_borrower() -> None:
     #   A's and B's 20 sold: m = 0.8^10 = 0.107374; A pays B 10·m; B pays L 10·m + 10·m.
     f = FactorPaths.flat(1, 1, base_rate=0.0, equity_window=0.0)
     net = gpu_network()
-    # (recovery_claims = 0: B's loan to A is not also sold on top of what A pays)
+    # (recovery_claims = 0 keeps loan sales out of the hand numbers; B's loan to A counts
+    # for nothing in B's estate anyway, since A's waterfall pays that claim)
     on = EngineParams(fire_sale_feedback=True, gpu_price_impact=0.2, recovery_claims=0.0)
     off = simulate(net, f, horizon="2025Q4",
                    params=EngineParams(gpu_price_impact=0.2, recovery_claims=0.0))

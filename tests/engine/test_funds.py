@@ -60,9 +60,10 @@ def test_securitisation_passes_pool_losses_to_tranches_bottom_up() -> None:
     # performance the pass-through repays the senior 10 in quarter 0 and 4 in quarter 1,
     # the mezzanine 4 in quarter 1. Quarter 0: b1 defaults with other assets 10 (5 in
     # default), so the issuer receives 5, owes the senior 10 and defaults; its estate is
-    # the 5 and its loans sold at recovery_claims 0.5 × their opening principal 20: 15.
-    # The senior notes (rank 1) take 14, the mezzanine (rank 2) the remaining 1 and lose
-    # 3, the equity holders lose their 2.
+    # the 5 and its loans sold at recovery_claims 0.5 × what is left of them: l1 nothing
+    # (b1's default pays its claim, the 5 received), l2 its 10 (nothing due yet): 10.
+    # The senior notes (rank 1, claim 14) take all 10 and lose 4, the mezzanine (rank 2)
+    # loses its 4, the equity holders their 2 — bottom up, and nothing counted twice.
     loans = [{"id": f"l{i}", "kind": "loan", "lender": "abs", "borrower": f"b{i}",
               "amount": 10.0, "rate": 0.0, "start": "2025-10-01", "end": end}
              for i, end in ((1, "2025-12-01"), (2, "2026-03-01"))]
@@ -86,14 +87,15 @@ def test_securitisation_passes_pool_losses_to_tranches_bottom_up() -> None:
     assert res.default_quarter[0, ids.index("abs")] == 0
     debt = res.compiled.debt_ids
     assert res.loss_debt[0, debt.index("l1")] == pytest.approx(5.0, abs=1e-12)
-    assert res.loss_debt[0, debt.index("deal/mezz")] == pytest.approx(3.0, abs=1e-12)
+    assert res.loss_debt[0, debt.index("deal/mezz")] == pytest.approx(4.0, abs=1e-12)
+    assert res.loss_debt[0, debt.index("deal/senior")] == pytest.approx(4.0, abs=1e-12)
     tl = res.tranche_losses()
     assert list(tl.columns) == [("deal", "equity"), ("deal", "mezz"), ("deal", "senior")]
     assert tl[("deal", "equity")][0] == pytest.approx(2.0, abs=1e-12)
-    assert tl[("deal", "mezz")][0] == pytest.approx(3.0, abs=1e-12)
-    assert tl[("deal", "senior")][0] == pytest.approx(0.0, abs=1e-12)
+    assert tl[("deal", "mezz")][0] == pytest.approx(4.0, abs=1e-12)
+    assert tl[("deal", "senior")][0] == pytest.approx(4.0, abs=1e-12)
     by_holder = res.tranche_holder_losses()[0]
     assert by_holder[ids.index("hf")] == pytest.approx(2.0)
-    assert by_holder[ids.index("pcf")] == pytest.approx(1.5)   # half the mezzanine
-    assert by_holder[-1] == pytest.approx(1.5)                 # the unlisted half
-    assert by_holder[ids.index("ins")] == 0.0
+    assert by_holder[ids.index("pcf")] == pytest.approx(2.0)   # half the mezzanine
+    assert by_holder[-1] == pytest.approx(2.0)                 # the unlisted half
+    assert by_holder[ids.index("ins")] == pytest.approx(4.0)

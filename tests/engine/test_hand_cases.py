@@ -181,3 +181,39 @@ def test_engine_params_are_checked() -> None:
         EngineParams(accounting_life_years=0.0)
     with pytest.raises(ValueError, match="max_iterations"):
         EngineParams(max_iterations=0)
+
+
+def test_a_defaulters_loans_are_not_counted_twice() -> None:
+    # A (other assets 8, worth 4 in default) owes B 10 now and defaults; C (cash 6) owes B
+    # 10 at 0%, 6 of it now; B owes L 12 now and has nothing else. B receives 4 + 6 = 10 <
+    # 12 and defaults too. Its estate: the 10 received, plus its loans at what is left of
+    # them — nothing of A's (A's waterfall already paid that claim), 4 of C's (10 less the
+    # 6 repaid) — so 14 ≥ 12: L is paid in full and B's owners get 2. Counting the loans
+    # at their opening 20 would have found 30.
+    from bubblescope.engine import simulate_reference
+
+    loan = {"kind": "loan", "rate": 0.0, "start": "2025-10-01"}
+    net = make_network(
+        [{"id": "a", "kind": "other", "other_assets": 8.0},
+         {"id": "b", "kind": "other"}, {"id": "c", "kind": "other", "cash": 6.0},
+         {"id": "l", "kind": "bank"}],
+        [{"id": "ab", "lender": "b", "borrower": "a", "amount": 10.0, "end": "2025-12-01",
+          **loan},
+         {"id": "cb", "lender": "b", "borrower": "c", "amount": 10.0, "end": "2026-06-01",
+          "amortisation": "custom", "schedule": [{"date": "2025-12-01", "amount": 6.0},
+                                                 {"date": "2026-06-01", "amount": 4.0}],
+          **loan},
+         {"id": "bl", "lender": "l", "borrower": "b", "amount": 12.0, "end": "2025-12-01",
+          **loan}])
+    f = FactorPaths.flat(1, 3, base_rate=0.0, equity_window=0.0)
+    res = simulate(net, f, horizon="2026Q2")
+    ids, debt = res.entity_ids, res.compiled.debt_ids
+    assert res.default_quarter[0, ids.index("a")] == 0
+    assert res.default_quarter[0, ids.index("b")] == 0
+    assert res.loss_debt[0, debt.index("ab")] == pytest.approx(6.0, abs=1e-12)
+    assert res.loss_debt[0, debt.index("bl")] == pytest.approx(0.0, abs=1e-12)
+    assert res.debt is not None
+    assert res.debt["paid"][0, 0, debt.index("cb")] == pytest.approx(6.0, abs=1e-12)
+    ref = simulate_reference(net, f, horizon="2026Q2")
+    np.testing.assert_allclose(res.loss_debt, ref["loss_debt"], atol=1e-12)
+    np.testing.assert_allclose(res.shortfall, ref["shortfall"], atol=1e-12)

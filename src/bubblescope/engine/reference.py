@@ -548,10 +548,22 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                            else sum(v * x for v, x in zip(gv[i], impact, strict=True)))
                     noncash[i] = (other[i] * prm.recovery_other_assets
                                   + fbook[i] * prm.recovery_other_assets + gpu)
-            for d in range(D):
-                for j in range(N):
-                    if alive[j]:
-                        noncash[j] += bal[d] * c.creditor_share[d, j] * prm.recovery_claims
+            # loans held: what is left after this quarter's repayments, nothing for a loan
+            # to a borrower defaulting now (its claim is paid through its waterfall)
+            nc_base = list(noncash)
+            left = [max(bal[d] - prin[d] - cure[d] - accel[d], 0.0) for d in range(D)]
+
+            def nc_given(flags: list[bool]) -> list[float]:
+                held = [0.0] * N
+                for d in range(D):
+                    if flags[c.debtor[d]]:
+                        continue
+                    for j in range(N):
+                        held[j] += left[d] * c.creditor_share[d, j]
+                return [nc_base[j] + held[j] * prm.recovery_claims if alive[j] else 0.0
+                        for j in range(N)]
+
+            noncash = nc_given([False] * N)
             forced = [bool(prm.fund_wind_down and c.kinds[i] in FUND_KINDS and alive[i]
                            and eq_prev[i] < -prm.tolerance)
                       or bool(c.forced_default is not None and alive[i]
@@ -653,6 +665,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     nd = new
                     break
                 cl = claims_of(new)
+                noncash = nc_given(new)
                 _, cl_d, cl_k = cl[0], cl[1], cl[2]
                 dist = distribute(new, [estate_of(i, rec[i]) for i in range(N)], cl)
                 change = max([abs(a - b) for a, b in zip(dist["serv"], p_serv, strict=True)]
@@ -670,9 +683,11 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
 
             if exact and any(nd):
                 rec = receipts(p_serv, p_draw, p_trade, resid, nd)
+                noncash = nc_given(nd)
                 est = [estate_of(i, rec[i]) for i in range(N)]
                 for _ in range(N + 1):
                     cl = claims_of(nd)
+                    noncash = nc_given(nd)
                     for r in range(prm.max_iterations):
                         dist = distribute(nd, est, cl)
                         rec = receipts(dist["serv"], dist["draw"], dist["trade"], dist["resid"],
@@ -700,6 +715,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                 cl_d, cl_k = cl[1], cl[2]
                 p_serv, p_trade, p_draw = dist["serv"], dist["trade"], dist["draw"]
                 p_opex, p_other, resid = dist["opex"], dist["other"], dist["resid"]
+            noncash = nc_given(nd)
             if not prm.fire_sale_feedback and not selling:
                 break
             if nd == sold_by:

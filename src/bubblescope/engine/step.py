@@ -450,6 +450,21 @@ def _estate(a: dict[str, Array], received: Array, alpha: float, beta: float) -> 
     return np.maximum(alpha * own + beta * received, 0.0)
 
 
+def with_noncash(c: Compiled, lay: Layout, a: dict[str, Array], nd: Array
+                 ) -> dict[str, Array]:
+    """``a`` with ``noncash`` (P, N) for the default set ``nd``: the other non-cash assets
+    ``a["noncash_other"]`` plus ``recovery_claims ×`` the loans each entity holds, at
+    what is left of them after this quarter's scheduled repayments (``a["loans"]`` (P, D)).
+    A loan to a borrower in ``nd`` counts for nothing: its claim is paid through that
+    borrower's waterfall, in the receipts."""
+    if "loans" not in a:
+        return a
+    N = nd.shape[1]
+    kept = np.where(nd[:, c.debtor], 0.0, a["loans"]) if c.n_debt else a["loans"]
+    held = lay.to_creditors(kept)[:, :N] * c.params.recovery_claims
+    return {**a, "noncash": np.where(a["alive"], a["noncash_other"] + held, 0.0)}
+
+
 def _waterfall(c: Compiled, lay: Layout, a: dict[str, Array], nd: Array, estate: Array,
                claims: tuple, alpha: float) -> dict[str, Array]:
     """Distribute each defaulter's ``estate``: secured claims from their collateral (the
@@ -513,7 +528,9 @@ def resolve_defaults(c: Compiled, lay: Layout, t: int, a: dict[str, Array]) -> d
         new_nd = np.where(done[:, None], nd, new_nd)
         # waterfall of every defaulter on its current receipts
         claims = _claims(c, lay, t, a, new_nd)
-        new = _waterfall(c, lay, a, new_nd, _estate(a, received, alpha, beta), claims, alpha)
+        a_nd = with_noncash(c, lay, a, new_nd)
+        new = _waterfall(c, lay, a_nd, new_nd, _estate(a_nd, received, alpha, beta), claims,
+                         alpha)
         new = {k: np.where(done.reshape((P,) + (1,) * (v.ndim - 1)), w[k], v)
                if k in w else v for k, v in new.items()}
         change = np.zeros(P)
@@ -628,19 +645,20 @@ def exact_clearing(c: Compiled, lay: Layout, t: int, a: dict[str, Array], nd: Ar
     alpha, beta = p.default_costs
     N = nd.shape[1]
     R0 = _received(lay, w, nd)[:, :N]
-    E = _estate(a, R0, alpha, beta)
+    E = _estate(with_noncash(c, lay, a, nd), R0, alpha, beta)
     rounds = 0
     for _ in range(N + 1):
         claims = _claims(c, lay, t, a, nd)
+        a_nd = with_noncash(c, lay, a, nd)
         for r in range(p.max_iterations):
             rounds += 1
-            w = _waterfall(c, lay, a, nd, E, claims, alpha)
+            w = _waterfall(c, lay, a_nd, nd, E, claims, alpha)
             R0 = _received(lay, w, nd)[:, :N]
-            implied = _estate(a, R0, alpha, beta)
+            implied = _estate(a_nd, R0, alpha, beta)
             gap = np.where(nd, np.abs(implied - E), 0.0)
             if bool((gap <= p.tolerance * 1e-3 * np.maximum(1.0, np.abs(E))).all()):
                 break
-            E = (_newton(c, lay, a, nd, w, claims, E, implied, beta) if r < NEWTON_ROUNDS
+            E = (_newton(c, lay, a_nd, nd, w, claims, E, implied, beta) if r < NEWTON_ROUNDS
                  else implied)
         else:
             raise RuntimeError(f"exact clearing did not converge in quarter {t}")
@@ -979,14 +997,14 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     full_out = s_out[:, :N] + lent_out[:, :N] + t_out[:, :N] + opex
 
     # 3. defaults: fictitious-default loop, on the paths where someone falls short
-    loans_held = lay.to_creditors(st.balance)[:, :N]
 
     def noncash_at(m: Array | None) -> Array:
-        """Non-cash assets at their default value, GPUs at the fire-sale price ``m``."""
+        """Non-cash assets other than loans at their default value, GPUs at the fire-sale
+        price ``m`` (loans held: :func:`with_noncash`)."""
         gpu = (st.gpu_value.sum(axis=2) if m is None
                else (st.gpu_value * m[:, None, :]).sum(axis=2))
         x = (st.other_assets * p.recovery_other_assets
-             + st.fixed_book * p.recovery_other_assets + gpu + loans_held * p.recovery_claims)
+             + st.fixed_book * p.recovery_other_assets + gpu)
         return np.where(alive, x, 0.0)
 
     forced = np.zeros((P, N), bool)
@@ -1041,6 +1059,9 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         else:
             received0 = received_sched
         noncash = noncash_at(impact)
+        # what is left of each loan after this quarter's repayments (a defaulter's loans
+        # are sold at that, times ``recovery_claims``)
+        loans = np.maximum(st.balance - principal - extra, 0.0)
         # sale proceeds come from buyers outside the network, like market revenue
         inflow = mrev + sale_in if selling else mrev
         short = (st.cash + received0[:, :N] + raised + inflow - full_out
@@ -1048,7 +1069,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
         short = short | forced
         rows = np.nonzero(short.any(axis=1))[0]
         base = dict(cash=st.cash, alive=alive, raised=raised, mrev=inflow, full_out=full_out,
-                    noncash=noncash, balance=st.balance, interest=interest, service=service,
+                    noncash_other=noncash, loans=loans, balance=st.balance,
+                    interest=interest, service=service,
                     draws=draws, tdue=tdue, opex=opex, other=st.other_liabilities,
                     lease=lease_claim, forced=forced)
         nd = np.zeros((P, N), bool)
@@ -1089,6 +1111,8 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
             impact = dump if impact is None else np.where(settled[:, None], impact, dump)
     else:
         raise RuntimeError(f"fire-sale feedback did not settle in quarter {t}")
+    noncash = with_noncash(c, lay, dict(noncash_other=noncash, loans=loans, alive=alive),
+                           nd)["noncash"]
     gpu_impact = (np.ones((P, lay.n_gen)) if impact is None else impact)
     if p.fire_sale_feedback:
         st.gpu_level = gpu_impact
