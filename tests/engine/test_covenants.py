@@ -11,13 +11,10 @@ from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_ref
 ON = EngineParams(dscr_covenants=True)
 
 
-def test_a_dscr_breach_accelerates_the_loan_after_the_cure_period() -> None:
-    # the SPV earns rent 1 a quarter in quarters 0-2 and pays 0.4 interest (20 at 8%):
-    # coverage 2.5. From quarter 3 it earns nothing: coverage 0 < 1.2, a breach; with two
-    # cure quarters the whole 20 falls due in quarter 4. Its cash: 5 + 3 × 0.6 − 0.4 = 6.4
-    # at the end of quarter 3, so it defaults in quarter 4 and the bank recovers 6.4 of
-    # 20.4. Without the covenant it pays 0.4 a quarter through quarter 19 and fails in 20.
-    net = make_network(
+def rent_stops_spv() -> object:
+    """An SPV with cash 5 whose tenant pays rent of 1 a quarter in quarters 0-2 only, and
+    a 20 loan at 8% with a 1.2 minimum DSCR and two cure quarters."""
+    return make_network(
         [{"id": "spv", "kind": "spv", "cash": 5.0, "equity_market_access": 0.0},
          {"id": "tenant", "kind": "other", "cash": 100.0}, {"id": "bank", "kind": "bank"}],
         [{"id": "lease", "kind": "lease", "lessor": "spv", "lessee": "tenant",
@@ -25,6 +22,15 @@ def test_a_dscr_breach_accelerates_the_loan_after_the_cure_period() -> None:
          {"id": "loan", "kind": "loan", "lender": "bank", "borrower": "spv", "amount": 20.0,
           "rate": 0.08, "start": "2025-10-01", "end": "2035-01-01",
           "covenants": {"min_dscr": 1.2, "cure_quarters": 2}}])
+
+
+def test_a_dscr_breach_accelerates_the_loan_after_the_cure_period() -> None:
+    # the SPV earns rent 1 a quarter in quarters 0-2 and pays 0.4 interest (20 at 8%):
+    # coverage 2.5. From quarter 3 it earns nothing: coverage 0 < 1.2, a breach; with two
+    # cure quarters the whole 20 falls due in quarter 4. Its cash: 5 + 3 × 0.6 − 0.4 = 6.4
+    # at the end of quarter 3, so it defaults in quarter 4 and the bank recovers 6.4 of
+    # 20.4. Without the covenant it pays 0.4 a quarter through quarter 19 and fails in 20.
+    net = rent_stops_spv()
     f = FactorPaths.flat(1, 24, base_rate=0.0, equity_window=0.0)
     res = simulate(net, f, horizon="2031Q3", params=ON)
     ids = res.entity_ids
@@ -46,14 +52,7 @@ def test_a_trailing_dscr_breaches_later_than_a_quarterly_one() -> None:
     # 2 / 1.6 = 1.25 (still ≥ 1.2); quarter 5: 1 / 1.6 = 0.625, the first breach;
     # quarter 6 the second, so the 20 falls due then. Cash at the end of quarter 5:
     # 5 + 3 × 0.6 − 3 × 0.4 = 5.6, which the bank recovers of 20.4.
-    net = make_network(
-        [{"id": "spv", "kind": "spv", "cash": 5.0, "equity_market_access": 0.0},
-         {"id": "tenant", "kind": "other", "cash": 100.0}, {"id": "bank", "kind": "bank"}],
-        [{"id": "lease", "kind": "lease", "lessor": "spv", "lessee": "tenant",
-          "amount": 3.0, "annual_rent": 4.0, "start": "2025-10-01", "end": "2026-07-01"},
-         {"id": "loan", "kind": "loan", "lender": "bank", "borrower": "spv", "amount": 20.0,
-          "rate": 0.08, "start": "2025-10-01", "end": "2035-01-01",
-          "covenants": {"min_dscr": 1.2, "cure_quarters": 2}}])
+    net = rent_stops_spv()
     f = FactorPaths.flat(1, 24, base_rate=0.0, equity_window=0.0)
     prm = EngineParams(dscr_covenants=True, dscr_window_quarters=4)
     res = simulate(net, f, horizon="2031Q3", params=prm)

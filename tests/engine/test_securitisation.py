@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from test_invariants import check_all
 
 from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+from bubblescope.engine.calendar import lease_rents
 from bubblescope.engine.compile import compile_network
 from bubblescope.engine.securitisation import (
-    lease_rents,
     pass_through,
     plan_securitisations,
     sold_share,

@@ -32,6 +32,7 @@ from ..model.contracts import (
 )
 from ..model.entity import FINAL_HOLDER_KINDS, INTERMEDIARY_KINDS, EntityKind
 from ..model.network import Network
+from .calendar import lease_rents, lease_term, quarter_number
 from .securitisation import DealPlan, plan_securitisations
 
 Array = np.ndarray
@@ -354,11 +355,6 @@ class Compiled:
         return len(self.trade_ids)
 
 
-def quarter_number(day: dt.date) -> int:
-    """Absolute quarter count (year·4 + quarter − 1)."""
-    return day.year * 4 + (day.month - 1) // 3
-
-
 def horizon_quarters(as_of: dt.date, horizon: str | dt.date) -> int:
     """Number of quarters from the as-of quarter to the horizon quarter, inclusive."""
     try:
@@ -608,22 +604,11 @@ def compile_network(network: Network, horizon: str | dt.date = "2049Q4",
         if c.status.value == "cancelled":
             continue
         if isinstance(c, Lease):
-            a = qi(c.start, 0)
-            if c.end is not None:
-                b = qi(c.end, 0) - 1
-            elif c.annual_rent > 0:
-                b = a + int(round(4 * c.amount / c.annual_rent)) - 1
-            else:
-                b = a - 1
+            a, b = lease_term(c, q0)
             sched = np.zeros(T)
-            if c.rent_schedule:
-                for pay in c.rent_schedule:
-                    t = qi(pay.date, 0)
-                    if 0 <= t < T:
-                        sched[t] += pay.amount
-            else:
-                for t in range(max(a, 0), min(b, T - 1) + 1):
-                    sched[t] = c.annual_rent / 4.0 * (1.0 + c.escalation) ** ((t - a) // 4)
+            for t, rent in lease_rents(c, q0).items():
+                if t < T:
+                    sched[t] = rent
             rule = network.entities[index[c.lessee]].strategic_exit
             trade.append(dict(id=c.id, kind=RENT, payer=index[c.lessee],
                               payee=index[c.lessor], fixed=sched,

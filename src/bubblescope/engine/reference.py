@@ -134,6 +134,28 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
     delta = 1.0 / (4.0 * prm.accounting_life_years)
     lender = [int(np.argmax(c.creditor_share[d])) for d in range(D)]
 
+    def receipts(ps: list[float], pd_: list[float], pt: list[float],
+                 rs: list[float], flags: list[bool]) -> list[float]:
+        """What each party receives (N+1) from debt service ``ps``, draws ``pd_``, trade
+        payments ``pt`` and defaulters' residuals ``rs`` (``flags``: this quarter's
+        defaulters, whose shares of a residual go outside)."""
+        r = [0.0] * (N + 1)
+        for i in range(N):
+            left = rs[i]
+            for e in range(E):
+                h = c.stake_holder[e]
+                if c.stake_issuer[e] == i and not flags[h]:
+                    r[h] += rs[i] * c.stake_ownership[e]
+                    left -= rs[i] * c.stake_ownership[e]
+            r[EXT] += left
+        for d in range(D):
+            for j in range(N + 1):
+                r[j] += ps[d] * c.creditor_share[d, j]
+            r[c.debtor[d]] += pd_[d]
+        for k in range(K):
+            r[c.payee[k]] += pt[k]
+        return r
+
     # chip schedule with this path's delays
     chip_sched = np.zeros((T, K))
     for k in range(K):
@@ -446,13 +468,7 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         sales, pledged, sale_in = [0.0] * D, [0.0] * D, [0.0] * N
         spare = [0.0] * N
         if selling:
-            r_s = [0.0] * (N + 1)
-            for d in range(D):
-                for j in range(N + 1):
-                    r_s[j] += serv0[d] * c.creditor_share[d, j]
-                r_s[c.debtor[d]] += draw[d]
-            for k in range(K):
-                r_s[c.payee[k]] += due[k]
+            r_s = receipts(serv0, draw, due, [0.0] * N, [False] * N)
             spare = [max(cash[i] + r_s[i] + raised[i] + mrev[i] - full_out0[i]
                          - c.min_cash[i], 0.0) if alive[i] else 0.0 for i in range(N)]
         beta_fs = -math.log(1.0 - prm.gpu_price_impact) / 0.05
@@ -574,25 +590,6 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             cl_d, cl_k = [0.0] * D, [0.0] * K
             alpha, beta = prm.default_costs
             exact = prm.clearing != "loop"
-
-            def receipts(ps: list[float], pd_: list[float], pt: list[float],
-                         rs: list[float], flags: list[bool]) -> list[float]:
-                r = [0.0] * (N + 1)
-                for i in range(N):
-                    left = rs[i]
-                    for e in range(E):
-                        h = c.stake_holder[e]
-                        if c.stake_issuer[e] == i and not flags[h]:
-                            r[h] += rs[i] * c.stake_ownership[e]
-                            left -= rs[i] * c.stake_ownership[e]
-                    r[EXT] += left
-                for d in range(D):
-                    for j in range(N + 1):
-                        r[j] += ps[d] * c.creditor_share[d, j]
-                    r[c.debtor[d]] += pd_[d]
-                for k in range(K):
-                    r[c.payee[k]] += pt[k]
-                return r
 
             def isnd(j: int, flags: list[bool]) -> bool:
                 return j < N and flags[j]

@@ -70,13 +70,13 @@ quarters and 0.3 in the seventh, and the issuer keeps the 1.2 residual::
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..model.contracts import Bond, CreditFacility, Lease, Loan, Securitisation
 from ..model.network import Network
+from .calendar import lease_rents, quarter_number
 
 Array = np.ndarray
 
@@ -150,39 +150,10 @@ class DealPlan:
     tranches: tuple[TranchePlan, ...]
 
 
-def _quarter(day: dt.date) -> int:
-    return day.year * 4 + (day.month - 1) // 3
-
-
-def lease_rents(lease: Lease, q0: int) -> dict[int, float]:
-    """Rent of ``lease`` by quarter index from the as-of quarter ``q0`` (≥ 0 only, over the
-    whole term), USD bn — the schedule ``compile_network`` builds."""
-    def qi(day: dt.date | None, default: int) -> int:
-        return default if day is None else _quarter(day) - q0
-
-    a = qi(lease.start, 0)
-    if lease.end is not None:
-        b = qi(lease.end, 0) - 1
-    elif lease.annual_rent > 0:
-        b = a + int(round(4 * lease.amount / lease.annual_rent)) - 1
-    else:
-        b = a - 1
-    out: dict[int, float] = {}
-    if lease.rent_schedule:
-        for pay in lease.rent_schedule:
-            t = qi(pay.date, 0)
-            if t >= 0:
-                out[t] = out.get(t, 0.0) + pay.amount
-    else:
-        for t in range(max(a, 0), b + 1):
-            out[t] = lease.annual_rent / 4.0 * (1.0 + lease.escalation) ** ((t - a) // 4)
-    return out
-
-
 def poolable_debt(c: Loan | Bond | CreditFacility, q0: int) -> float | None:
     """Principal outstanding of a debt instrument the issuer can buy a share of: already
     disbursed and with nothing left to draw (None otherwise), USD bn."""
-    if c.start is not None and _quarter(c.start) - q0 > 0:
+    if c.start is not None and quarter_number(c.start) - q0 > 0:
         return None
     if isinstance(c, Bond):
         return c.amount
@@ -204,12 +175,12 @@ def debt_service(c: Loan | Bond | CreditFacility, principal: float, q0: int
     r = (c.spread or 0.0) if c.rate_type == "floating" else (c.rate or 0.0)
     am = getattr(c, "amortisation", None)
     am = am.value if am is not None else "bullet"
-    mat = _quarter(c.end) - q0 if c.end is not None else None
+    mat = quarter_number(c.end) - q0 if c.end is not None else None
     begin = getattr(c, "amortisation_start", None)
-    first = _quarter(begin) - q0 if begin is not None else -1
+    first = quarter_number(begin) - q0 if begin is not None else -1
     custom: dict[int, float] = {}
     for pay in getattr(c, "schedule", None) or ():
-        t = _quarter(pay.date) - q0
+        t = quarter_number(pay.date) - q0
         custom[t] = custom.get(t, 0.0) + pay.amount
     last = max(mat, 0) if mat is not None else PERPETUAL_QUARTERS - 1
     out: dict[int, float] = {}
@@ -322,7 +293,7 @@ def plan_securitisations(network: Network, outside_debt_rate: float = 0.06
     One :class:`DealPlan` per live securitisation, in the order of the deals' ids (a
     contract pooled by two deals goes to the first, whatever the order of the input).
     """
-    q0 = _quarter(network.as_of)
+    q0 = quarter_number(network.as_of)
     index = {e.id: i for i, e in enumerate(network.entities)}
     N = len(index)
     by_id = {c.id: c for c in network.contracts}

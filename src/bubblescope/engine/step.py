@@ -748,14 +748,14 @@ def cure_sales(c: Compiled, lay: Layout, st: State, t: int, cure: Array, pledged
 
 
 def sell_pledged(c: Compiled, lay: Layout, st: State, sales: Array, pledged: Array,
-                 price: Array) -> tuple[Array, Array]:
+                 price: Array) -> Array:
     """Take the GPUs sold in LTV cures out of the sellers' fleets, in place.
 
     ``sales`` (P, D): proceeds, USD bn, at ``price`` (P, G); ``pledged`` (P, D): each
     pool's value before the sale. Market value leaves the fleet at the pre-sale price
     (``sales / price``), book value in the same proportion of the fleet's market value,
-    and each pool keeps ``1 − sales / pledged`` of itself. Returns the proceeds (P, N) and
-    the book value sold (P, N), USD bn.
+    and each pool keeps ``1 − sales / pledged`` of itself. Returns the book value sold
+    (P, N), USD bn.
     """
     assert c.coll_gen is not None and st.coll_scale is not None
     P, N, G = st.gpu_value.shape
@@ -770,7 +770,7 @@ def sell_pledged(c: Compiled, lay: Layout, st: State, sales: Array, pledged: Arr
     st.gpu_book = st.gpu_book - book_sold
     st.coll_scale = st.coll_scale * np.where(
         pledged > 0, 1.0 - np.minimum(sales / np.where(pledged > 0, pledged, 1.0), 1.0), 1.0)
-    return lay.to_debtor(sales)[:, :N], book_sold
+    return book_sold
 
 
 def guarantee_calls(c: Compiled, paid_before: Array, nd: Array, survivors: Array,
@@ -1029,7 +1029,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     pledged = np.zeros_like(service)
     sale_in = np.zeros((P, N))
     spare = (np.maximum(st.cash + received_sched[:, :N] + raised + mrev - full_sched
-                        - c.min_cash[None, :], 0.0) * alive if selling else sale_in)
+                        - c.min_cash[None, :], 0.0) * alive if selling else np.zeros((P, N)))
     # fire sales: the multiplier ``impact`` (P, G) comes from the GPUs that the default set
     # ``sold_by`` dumps (``dump``) and, with cure sales, from the GPUs sold to cure LTV
     # breaches at that price (:func:`cure_market`); the clearing is rerun until the
@@ -1119,7 +1119,7 @@ def step(c: Compiled, f: FactorPaths, lay: Layout, st: State, t: int, chips: Arr
     sale_loss = np.zeros((P, N))
     if selling and sales.any():
         # the pledged GPUs sold leave the fleets; the loss on sale is a cost
-        sale_in, book_sold = sell_pledged(c, lay, st, sales, pledged, gpu_impact)
+        book_sold = sell_pledged(c, lay, st, sales, pledged, gpu_impact)
         sale_loss = book_sold - sale_in
     if has_extra:
         principal = principal + extra

@@ -115,9 +115,7 @@ def staged_run(out: Path, rid: str) -> Iterator[Path]:
     """
     prepare_out(out)
     target = out / rid
-    if target.exists():
-        raise InputError.single(target, "run folder already exists; wait a second or "
-                                        "choose another --out")
+    _check_free(target)
     clean_stale(out)
     staging = out / f"{STAGING_PREFIX}{rid}-{os.getpid()}"
     try:
@@ -127,9 +125,7 @@ def staged_run(out: Path, rid: str) -> Iterator[Path]:
     try:
         yield staging
         fsync_tree(staging)
-        if target.exists():
-            raise InputError.single(target, "run folder already exists; wait a second or "
-                                            "choose another --out")
+        _check_free(target)          # another run may have taken the name meanwhile
         os.rename(staging, target)
         _fsync_dir(out)
     except OSError as exc:
@@ -138,6 +134,12 @@ def staged_run(out: Path, rid: str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _check_free(target: Path) -> None:
+    if target.exists():
+        raise InputError.single(target, "run folder already exists; wait a second or "
+                                        "choose another --out")
 
 
 @contextlib.contextmanager
