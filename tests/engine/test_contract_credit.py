@@ -9,11 +9,11 @@ from engine_nets import make_network
 from bubblescope.engine import (
     EngineParams,
     FactorPaths,
-    compile_network,
     simulate,
     simulate_reference,
 )
-from bubblescope.engine.step import Layout, contract_leverage
+from bubblescope.engine.stages.balance_sheet import contract_leverage
+from bubblescope.testing.stages import StageBench
 
 FLEET = [{"generation": "H100", "quantity": 1, "delivery": "2025-10-01", "cost": 10.0}]
 
@@ -53,23 +53,20 @@ def test_a_vehicles_receivables_count_as_collateral(kind: str) -> None:
 
 
 def test_contract_leverage_adds_leases_to_both_sides() -> None:
-    net = vehicle_net("spv")
-    c = compile_network(net, "2026Q3")
-    lay = Layout(c)
-    alive = np.ones((1, c.n_entities), bool)
-    assets = np.array([[20.0, 100.0, 0.0]])
-    liab = np.array([[6.0, 0.0, 0.0]])
-    lev = contract_leverage(c, lay, alive, assets, liab, 0)
+    bench = StageBench.of(vehicle_net("spv"), horizon="2026Q3").open()
+    bench.flows.assets[:] = [20.0, 100.0, 0.0]
+    bench.flows.liabilities[:] = [6.0, 0.0, 0.0]
+    contract_leverage(bench.net_s, bench.st_s, bench.q_s, 0)
     # after quarter 0, 16 quarters × 0.5 = 8 of rent remain, though the horizon (2026Q3)
     # holds only 3 of them
-    rem = float(lay.remaining[0].sum())
+    rem = float(bench.net.remaining[0].sum())
     assert rem == pytest.approx(8.0)
-    assert lev[0, 0] == pytest.approx(6.0 / (20.0 + rem))
-    assert lev[0, 1] == pytest.approx(rem / 100.0)
+    assert bench.st.leverage[0] == pytest.approx(6.0 / (20.0 + rem))
+    assert bench.st.leverage[1] == pytest.approx(rem / 100.0)
     # a dead lessee owes nothing more: the lessor's receivable is gone
-    dead = alive.copy()
-    dead[0, 1] = False
-    assert contract_leverage(c, lay, dead, assets, liab, 0)[0, 0] == pytest.approx(6.0 / 20.0)
+    bench.st.alive[1] = False
+    contract_leverage(bench.net_s, bench.st_s, bench.q_s, 0)
+    assert bench.st.leverage[0] == pytest.approx(6.0 / 20.0)
 
 
 def test_interest_only_until_amortisation_starts() -> None:

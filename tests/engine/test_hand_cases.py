@@ -7,7 +7,7 @@ import pytest
 from engine_nets import make_network
 
 from bubblescope.engine import FactorPaths, compile_network, simulate
-from bubblescope.engine.schedules import annuity_payment
+from bubblescope.engine.stages.schedules import annuity_level
 
 
 def test_annuity_loan_matches_the_textbook() -> None:
@@ -19,7 +19,7 @@ def test_annuity_loan_matches_the_textbook() -> None:
           "end": "2027-07-01"}])
     payment = 100 * 0.02 / (1 - 1.02 ** -8)
     assert payment == pytest.approx(13.650980, abs=1e-6)
-    assert float(annuity_payment(100.0, 0.02, 8)) == pytest.approx(payment, rel=1e-12)
+    assert annuity_level(100.0, 0.02, 8) == pytest.approx(payment, rel=1e-12)
     res = simulate(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon="2028Q3")
     paid = res.debt["paid"][0, :, 0]
     np.testing.assert_allclose(paid[:8], payment, rtol=1e-12)

@@ -115,9 +115,5 @@ def test_no_shocks_and_ample_cash_pay_to_the_cent(net) -> None:  # type: ignore[
 
 
 def _initial_equity(res: Results) -> np.ndarray:
-    from bubblescope.engine.step import Layout, balance_sheet, initial_state
-
-    c = res.compiled
-    f = FactorPaths.flat(res.paths, c.n_quarters)
-    lay = Layout(c)
-    return balance_sheet(c, lay, initial_state(c, f, lay))[2]
+    assert res.initial_equity is not None
+    return res.initial_equity

@@ -33,20 +33,30 @@ from ..model.contracts import (
 from ..model.entity import FINAL_HOLDER_KINDS, INTERMEDIARY_KINDS, EntityKind
 from ..model.network import Network
 from .calendar import lease_rents, lease_term, quarter_number
+from .codes import (
+    ANNUITY,
+    BULLET,
+    CALL,
+    CHIP,
+    CLEARING_MODES,
+    COMPUTE,
+    CUSTOM,
+    DISBURSE,
+    LINEAR,
+    MARKET_CONST,
+    MARKET_DEMAND,
+    MARKET_RENTAL,
+    PERPETUAL,
+    POWER,
+    RENT,
+    TRANCHE,
+    VAR_DEMAND,
+    VAR_NONE,
+    VAR_WINDOW,
+)
 from .securitisation import DealPlan, plan_securitisations
 
 Array = np.ndarray
-
-#: Amortisation codes of debt instruments.
-BULLET, LINEAR, ANNUITY, CUSTOM, PERPETUAL = range(5)
-#: Trade-obligation kinds (everything that is not debt service).
-RENT, COMPUTE, CHIP, TRANCHE, CALL, POWER, DISBURSE = range(7)
-TRADE_KIND_NAMES = ("rent", "compute", "chip", "tranche", "capital_call", "power",
-                    "disbursement")
-#: Which factor scales the variable part of a trade obligation.
-VAR_NONE, VAR_DEMAND, VAR_WINDOW = range(3)
-#: How an entity's market revenue moves: constant, with AI demand, with GPU rental prices.
-MARKET_CONST, MARKET_DEMAND, MARKET_RENTAL = range(3)
 
 _DEMAND_KINDS = {EntityKind.ai_lab, EntityKind.hyperscaler, EntityKind.other,
                  EntityKind.chip_vendor}
@@ -57,8 +67,6 @@ FINANCIAL_KINDS = FINAL_HOLDER_KINDS | INTERMEDIARY_KINDS | {EntityKind.governme
 _IG = {"AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-"}
 #: Hours in a quarter (8760 / 4), for power contracts.
 HOURS_PER_QUARTER = 2190.0
-#: settlement of a quarter with defaults: part 1's loop, or exact clearing
-CLEARING_MODES = ("loop", "eisenberg_noe", "rogers_veraart")
 
 
 @dataclass(frozen=True)
@@ -401,6 +409,17 @@ def remaining_after(fixed: Array, trade_kind: Array) -> Array:
     flows = fixed * np.isin(trade_kind, (RENT, COMPUTE))[None, :]
     after = np.cumsum(flows[::-1], axis=0)[::-1]
     return np.concatenate([after[1:], np.zeros((1, fixed.shape[1]))], axis=0)
+
+
+def remaining_contracted(c: Compiled) -> Array:
+    """Rent and fixed compute still scheduled after each quarter, (T, K), USD bn — over
+    each contract's whole term (``Compiled.contracted_after``), not cut at the horizon.
+
+    SPV marks and contract-adjusted leverage count these; counting only up to the horizon
+    would make them depend on how far the run goes."""
+    if c.contracted_after is not None:
+        return c.contracted_after
+    return remaining_after(c.fixed, c.trade_kind)
 
 
 def _contracted_after(network: Network, c: Compiled) -> Array | None:

@@ -1,8 +1,9 @@
 """A plain reference implementation of the engine's rules: one path at a time, one entity,
 instrument and obligation at a time, in scalar Python.
 
-It is deliberately slow and simple; the tests check that the vectorised engine gives the
-same numbers on random networks. It reads the compiled arrays (so it checks the quarter
+It is deliberately slow and simple, and kept as it was when the engine was vectorised
+(frozen): the tests check that the compiled engine gives the same numbers on random
+networks. It reads the compiled arrays (so it checks the quarter
 step, not compilation) and restates every rule of a quarter: schedules, the operating
 model, the liquidity ladder, the fictitious-default loop, the waterfall and settlement.
 """
@@ -19,7 +20,8 @@ import math
 import numpy as np
 
 from ..model.network import Network
-from .compile import (
+from .arrays import FUND_KINDS
+from .codes import (
     ANNUITY,
     BULLET,
     CALL,
@@ -35,12 +37,10 @@ from .compile import (
     TRANCHE,
     VAR_DEMAND,
     VAR_WINDOW,
-    Compiled,
-    EngineParams,
 )
+from .compile import Compiled, EngineParams, remaining_contracted
 from .factors import FactorPaths
-from .marks import remaining_contracted
-from .step import CLEARING_COND_MAX, EXACT_SWEEPS, FUND_KINDS, NEWTON_ROUNDS
+from .stages.clearing import CLEARING_COND_MAX, EXACT_SWEEPS, NEWTON_ROUNDS
 
 Array = np.ndarray
 

@@ -6,15 +6,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from .compile import TRADE_KIND_NAMES, Compiled
+from .codes import TRADE_KIND_NAMES
+from .compile import Compiled
+from .state import ENTITY_VARS
 
 Array = np.ndarray
 
-#: Per-entity variables recorded each quarter (USD bn; ``alive`` is 0/1).
-ENTITY_VARS = ("cash", "revenue", "costs", "capex", "contributions", "debt", "assets",
-               "liabilities", "book_equity", "market_equity", "fleet_book", "fleet_market",
-               "alive")
 CONTRACT_VARS = ("due", "paid", "refinanced", "loss", "outstanding", "shortfall")
 
 
@@ -50,6 +49,8 @@ class Results:
     external_in: Array | None = None
     external_out: Array | None = None
     initial_cash: Array | None = None
+    #: (paths, N) book equity at the as-of date, stakes at cost
+    initial_equity: Array | None = None
     #: (paths, quarters, D) price per unit of principal (engine.marks), with keep_paths;
     #: NaN while nothing is outstanding and the instrument never defaulted
     debt_price: Array | None = None
@@ -82,18 +83,55 @@ class Results:
         return pd.Series(self.defaulted.mean(axis=0), index=self.entity_ids,
                          name="default_probability")
 
-    def creditor_losses(self) -> Array:
-        """Losses per path by creditor and debtor, (paths, N+1, N); column N of the
-        creditor axis is the outside world."""
+    def loss_pairs(self) -> tuple[Array, Array, Array]:
+        """Losses per path by (creditor, debtor) pair, kept sparse: ``creditor`` (n,) (N
+        for the outside world), ``debtor`` (n,) and ``loss`` (paths, n), USD bn — one
+        column per pair that can lose anything (debt holders, trade creditors, outside
+        suppliers), so memory is linear in paths × contracts."""
         c = self.compiled
         N = c.n_entities
+        share = sparse.csr_matrix(np.asarray(c.creditor_share, float).reshape(c.n_debt, N + 1))
+        d, j = share.nonzero()
+        trade = np.nonzero(np.asarray(c.payer) < N)[0]
+        cred = np.concatenate([j, np.asarray(c.payee)[trade], np.full(N, N)]).astype(int)
+        debt = np.concatenate([np.asarray(c.debtor)[d], np.asarray(c.payer)[trade],
+                               np.arange(N)]).astype(int)
+        keys, col = np.unique(cred * N + debt, return_inverse=True)
+        n = keys.size
+        src = [(self.loss_debt, d, np.asarray(share[d, j]).ravel(), 0),
+               (self.loss_trade, trade, np.ones(trade.size), d.size),
+               (self.loss_external, np.arange(N), np.ones(N), d.size + trade.size)]
+        loss = np.zeros((self.paths, n))
+        for values, rows, weight, first in src:
+            if rows.size:
+                m = sparse.csr_matrix((weight, (rows, col[first:first + rows.size])),
+                                      shape=(values.shape[1], n))
+                loss += np.asarray(values @ m)
+        return keys // N, keys % N, loss
+
+    def losses_by_creditor(self) -> Array:
+        """Losses per path borne by each creditor, (paths, N+1), USD bn (column N: the
+        outside world)."""
+        creditor, _, loss = self.loss_pairs()
+        out = np.zeros((self.paths, self.compiled.n_entities + 1))
+        np.add.at(out, (slice(None), creditor), loss)
+        return out
+
+    def losses_by_debtor(self) -> Array:
+        """Losses per path that each entity's default caused its creditors, (paths, N)."""
+        _, debtor, loss = self.loss_pairs()
+        out = np.zeros((self.paths, self.compiled.n_entities))
+        np.add.at(out, (slice(None), debtor), loss)
+        return out
+
+    def creditor_losses(self) -> Array:
+        """Losses per path by creditor and debtor, (paths, N+1, N); row N of the creditor
+        axis is the outside world. Dense, so ``paths × N²`` in memory: for large networks
+        use :meth:`loss_pairs`, :meth:`losses_by_creditor` or :meth:`losses_by_debtor`."""
+        creditor, debtor, loss = self.loss_pairs()
+        N = self.compiled.n_entities
         out = np.zeros((self.paths, N + 1, N))
-        for d in range(c.n_debt):
-            out[:, :, c.debtor[d]] += self.loss_debt[:, d:d + 1] * c.creditor_share[d][None, :]
-        for k in range(c.n_trade):
-            if c.payer[k] < N:
-                out[:, c.payee[k], c.payer[k]] += self.loss_trade[:, k]
-        out[:, N, :] += self.loss_external
+        out[:, creditor, debtor] = loss
         return out
 
     def amplification(self, without: Results) -> pd.DataFrame:
@@ -102,7 +140,7 @@ class Results:
         ratio, defaults in both, and the lowest GPU price of each generation in both
         (needs ``keep_paths=True`` for the prices)."""
         def total(r: Results) -> Array:
-            return r.creditor_losses().sum(axis=(1, 2))
+            return r.loss_pairs()[2].sum(axis=1)
 
         on, off = total(self), total(without)
         out = {"loss": on, "loss_without": off,
@@ -199,23 +237,23 @@ class Results:
     def loss_frame(self, by_path: bool = False) -> pd.DataFrame:
         """Losses by creditor and debtor (``external`` for outsiders): the mean over paths,
         or every path's non-zero losses with ``by_path=True``."""
-        loss = self.creditor_losses()
+        creditor, debtor, loss = self.loss_pairs()
         names = [*self.entity_ids, "external"]
         if not by_path:
             mean = loss.mean(axis=0)
-            cr, db = np.nonzero(mean)
-            return pd.DataFrame({"creditor": [names[i] for i in cr],
-                                 "debtor": [self.entity_ids[j] for j in db],
-                                 "mean_loss": mean[cr, db]})
-        p, cr, db = np.nonzero(loss)
-        return pd.DataFrame({"path": p, "creditor": [names[i] for i in cr],
-                             "debtor": [self.entity_ids[j] for j in db],
-                             "loss": loss[p, cr, db]})
+            keep = np.nonzero(mean)[0]
+            return pd.DataFrame({"creditor": [names[i] for i in creditor[keep]],
+                                 "debtor": [self.entity_ids[j] for j in debtor[keep]],
+                                 "mean_loss": mean[keep]})
+        p, n = np.nonzero(loss)
+        return pd.DataFrame({"path": p, "creditor": [names[i] for i in creditor[n]],
+                             "debtor": [self.entity_ids[j] for j in debtor[n]],
+                             "loss": loss[p, n]})
 
     def summary(self, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
         """Per entity: default probability, mean default quarter (index, defaults only),
         losses borne as creditor (mean and quantiles over paths) and shortfall caused."""
-        borne = self.creditor_losses().sum(axis=2)[:, : self.compiled.n_entities]
+        borne = self.losses_by_creditor()[:, : self.compiled.n_entities]
         dq = np.where(self.defaulted, self.default_quarter, np.nan)
         with np.errstate(all="ignore"), _quiet():
             mean_q = np.nanmean(dq, axis=0)

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine.compile import COMPUTE, RENT, TRADE_KIND_NAMES, Compiled, EngineParams
+from ..engine.codes import COMPUTE, RENT, TRADE_KIND_NAMES
+from ..engine.compile import Compiled, EngineParams
 from ..engine.simulate import simulate as engine_simulate
 from ..model.scenario import Scenario
 from ..results.montecarlo import ENTITY_SUM_VARS, PathSummary
@@ -55,11 +56,8 @@ def run_chunk(task: ChunkTask) -> PathSummary:
                        start=c.quarters[0], seed=task.seed, path_offset=task.offset)
     res, bond_price, gpu_price = _engine(c, run.factors, task)
     N = c.n_entities
-    by_pair = res.creditor_losses()                    # (P, N+1, N)
-    credit = by_pair.sum(axis=2)                       # (P, N+1) borne by each creditor
-    caused = by_pair.sum(axis=1)                       # (P, N) lost on each debtor
-    del by_pair
-    credit = net_of_guarantees(c, credit, res.guarantee_paid)
+    credit = net_of_guarantees(c, res.losses_by_creditor(), res.guarantee_paid)
+    caused = res.losses_by_debtor()
     equity = np.zeros((task.paths, N + 1))
     holders = np.asarray(c.stake_holder, dtype=int)
     for e in range(len(c.stake_ids)):
@@ -126,9 +124,12 @@ def _engine(c: Compiled, factors: Any, task: ChunkTask, keep_all: bool | None = 
     (``keep_prices``), so a whole chunk runs in one call with bounded memory.
     """
     keep = task.keep_paths if keep_all is None else keep_all
+    bonds = list(task.spv_bonds)
     res = engine_simulate(c, factors, horizon=c.quarters[-1], params=task.params,
-                          keep_paths=keep, keep_prices=True, chunk_size=max(task.paths, 1))
-    bond = _f32(res.debt_price[:, :, list(task.spv_bonds)])  # type: ignore[index]
+                          keep_paths=keep, price_of=None if keep else bonds,
+                          chunk_size=max(task.paths, 1))
+    prices: Any = res.debt_price
+    bond = _f32(prices[:, :, bonds] if keep else prices)
     gpu = _f32(res.gpu_price)
     if not keep:
         res.debt_price = res.gpu_price = None
