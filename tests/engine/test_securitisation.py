@@ -238,7 +238,7 @@ def test_the_rewrite_is_applied_once_and_does_not_depend_on_the_horizon() -> Non
     (plan,) = plan_securitisations(net)
     _assert_same(compile_network(net, HORIZON), compile_network(net, HORIZON))
     short, long = compile_network(net, "2026Q2"), compile_network(net, "2040Q4")
-    assert short.tranches[0]["sold_share"] == long.tranches[0]["sold_share"]
+    assert short.tranches[0].sold_share == long.tranches[0].sold_share
     k = long.trade_ids.index("abs/lease")
     np.testing.assert_array_equal(short.fixed[:, k], long.fixed[:3, k])
     # the full-term recompile (contracted_after) sees the same split columns
@@ -261,7 +261,7 @@ def test_the_bundled_data_centre_deal_is_carried(ai2025: Network) -> None:
     j = c.trade_ids.index("dc_abs_2025/coreweave_dc_lease_a")
     np.testing.assert_allclose(c.fixed[:, j] * (1 - plan.sold_share),
                                c.fixed[:, k] * plan.sold_share, atol=1e-12)
-    assert [tr["name"] for tr in c.tranches] == ["equity", "mezzanine", "senior"]
+    assert [tr.name for tr in c.tranches] == ["equity", "mezzanine", "senior"]
     senior = c.debt_ids.index("dc_abs_2025/senior")
     assert c.principal0[senior] == pytest.approx(4.0) and c.rank[senior] == 1
     assert c.rank[c.debt_ids.index("dc_abs_2025/mezzanine")] == 2
@@ -308,6 +308,5 @@ def test_random_securitisations_keep_the_invariants_and_the_reference(
     # what the rated tranches lost is what their notes lost
     frame = res.tranche_losses()
     for tr in res.compiled.tranches:
-        if tr["debt"] >= 0:
-            np.testing.assert_array_equal(frame[(tr["deal"], tr["name"])],
-                                          res.loss_debt[:, tr["debt"]])
+        if tr.debt >= 0:
+            np.testing.assert_array_equal(frame[(tr.deal, tr.name)], res.loss_debt[:, tr.debt])

@@ -284,21 +284,11 @@ def _b(x: Any) -> Array:
     return np.ascontiguousarray(x, dtype=np.bool_)
 
 
-def creditor_lists(share: Array) -> tuple[Array, Array, Array]:
-    """CSR of a (D, N+1) matrix of creditor shares: row pointers, creditor indices and
-    shares, creditors in increasing index within each debt."""
-    rows, cols = np.nonzero(share)
-    ptr = np.zeros(share.shape[0] + 1, dtype=np.int64)
-    np.add.at(ptr, rows + 1, 1)
-    return np.cumsum(ptr), _i(cols), _f(share[rows, cols])
-
-
 def net_arrays(c: Compiled) -> NetArrays:
     """The arrays of ``c`` the kernels read (fixed dtypes, C order, no ``None``)."""
     N, D, T, K = c.n_entities, c.n_debt, c.n_quarters, c.n_trade
     G = len(c.generations)
-    share = np.asarray(c.creditor_share, dtype=float).reshape(D, N + 1)
-    ptr, idx, w = creditor_lists(share)
+    ptr, idx, w = c.creditor_ptr, c.creditor_idx, c.creditor_w
     kinds = sorted(set(c.kinds))
     group = np.array([kinds.index(k) for k in c.kinds], dtype=np.int64)
     listed = np.zeros(N)
@@ -330,7 +320,7 @@ def net_arrays(c: Compiled) -> NetArrays:
         is_fund=_b([k in FUND_KINDS for k in c.kinds]), kind_group=group,
         group_size=_i(np.bincount(group, minlength=len(kinds))), listed_own=_f(listed),
         debtor=_i(c.debtor),
-        lender=_i(np.argmax(share, axis=1) if D else np.zeros(0)),
+        lender=_i([idx[ptr[d] + np.argmax(w[ptr[d]:ptr[d + 1]])] for d in range(D)]),
         cr_ptr=_i(ptr), cr_idx=idx, cr_w=w, principal0=_f(c.principal0),
         undrawn0=_f(c.undrawn0), drawable=_b(c.drawable), draw_last=_i(c.draw_last),
         floating=_b(c.floating), rate=_f(c.rate), amort=_i(c.amort),

@@ -62,17 +62,22 @@ def _compiled(fn: F, inline: str) -> F:
     return cast(F, dispatcher)
 
 
+#: the engine's modules that hold kernels or what they read as constants
+KERNEL_SOURCES = ("jit.py", "codes.py", "arrays.py", "state.py", "quarter.py", "driver.py",
+                  "stages/*.py")
+
+
 @functools.lru_cache(maxsize=1)
 def engine_stamp() -> bytes:
-    """Hash of every source file of the engine package (and Numba's version): the key of
-    every cached kernel. Numba alone checks only the file a function is defined in, so a
-    kernel calling a stage from another module would keep stale machine code after that
-    stage changed."""
+    """Hash of every kernel source file of the engine (:data:`KERNEL_SOURCES`) and of
+    Numba's version: the key of every cached kernel. Numba alone checks only the file a
+    function is defined in, so a kernel calling a stage from another module would keep
+    stale machine code after that stage changed."""
     import numba
 
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256(numba.__version__.encode())
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(p for pattern in KERNEL_SOURCES for p in root.glob(pattern)):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.digest()

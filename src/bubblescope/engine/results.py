@@ -90,7 +90,8 @@ class Results:
         suppliers), so memory is linear in paths × contracts."""
         c = self.compiled
         N = c.n_entities
-        share = sparse.csr_matrix(np.asarray(c.creditor_share, float).reshape(c.n_debt, N + 1))
+        share = sparse.csr_matrix((c.creditor_w, c.creditor_idx, c.creditor_ptr),
+                                  shape=(c.n_debt, N + 1))
         d, j = share.nonzero()
         trade = np.nonzero(np.asarray(c.payer) < N)[0]
         cred = np.concatenate([j, np.asarray(c.payee)[trade], np.full(N, N)]).astype(int)
@@ -167,14 +168,14 @@ class Results:
         c = self.compiled
         cols = {}
         for tr in c.tranches:
-            if tr["debt"] >= 0:
-                lost = self.loss_debt[:, tr["debt"]].astype(float)
-            elif tr["stakes"]:
-                inside = float(tr["holders"][:-1].sum())
-                lost = self.loss_stakes[:, tr["stakes"]].sum(axis=1) / inside
+            if tr.debt >= 0:
+                lost = self.loss_debt[:, tr.debt].astype(float)
+            elif tr.stakes:
+                inside = float(tr.holders[:-1].sum())
+                lost = self.loss_stakes[:, list(tr.stakes)].sum(axis=1) / inside
             else:
                 lost = np.zeros(self.paths)
-            cols[(tr["deal"], tr["name"])] = lost
+            cols[(tr.deal, tr.name)] = lost
         return pd.DataFrame(cols, index=pd.RangeIndex(self.paths, name="path"))
 
     def tranche_holder_losses(self) -> Array:
@@ -184,7 +185,7 @@ class Results:
         out = np.zeros((self.paths, c.n_entities + 1))
         frame = self.tranche_losses()
         for tr in c.tranches:
-            out += frame[(tr["deal"], tr["name"])].to_numpy()[:, None] * tr["holders"][None, :]
+            out += frame[(tr.deal, tr.name)].to_numpy()[:, None] * tr.holders[None, :]
         return out
 
     # ---- tidy views

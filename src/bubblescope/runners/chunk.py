@@ -110,7 +110,8 @@ def net_of_guarantees(c: Compiled, credit: Array, paid: Array | None) -> Array:
         return credit
     out = credit.copy()
     for u, (d, g) in enumerate(zip(c.guar_debt, c.guar_by, strict=True)):
-        out -= paid[:, u:u + 1] * c.creditor_share[int(d)][None, :]
+        who, share = c.creditors(int(d))
+        out[:, who] -= paid[:, u:u + 1] * share[None, :]
         out[:, int(g)] += paid[:, u]
     return out
 
@@ -199,8 +200,8 @@ def contracts_of(network: Any, c: Compiled) -> Any:
     names = [*c.entity_ids, "external"]
     rows = []
     for i, cid in enumerate(c.debt_ids):
-        share = np.asarray(c.creditor_share[i], dtype=float)
-        order = [int(j) for j in np.argsort(-share, kind="stable") if share[j] > 0]
+        who, share = c.creditors(i)
+        order = [int(who[j]) for j in np.argsort(-share, kind="stable") if share[j] > 0]
         k = by_id.get(cid)
         rows.append({"contract": cid, "kind": k.kind if k is not None else "debt",
                      "debtor": names[int(c.debtor[i])],
