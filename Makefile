@@ -33,6 +33,7 @@ test: $(STAMP_DEV) browser
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP_DEV)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done

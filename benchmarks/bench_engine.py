@@ -23,8 +23,9 @@ import tracemalloc
 
 import numpy as np
 
-from bubblescope.engine import FactorPaths, compile_network, simulate, simulate_reference
+from bubblescope.engine import FactorPaths, compile_network, simulate
 from bubblescope.model.network import Network
+from bubblescope.testing.reference import simulate_reference
 
 GOAL_SECONDS = 60.0
 GOAL_GB = 4.0

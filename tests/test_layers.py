@@ -28,11 +28,23 @@ ALLOWED: dict[str, set[str]] = {
 
 
 def imports_of(path: Path) -> set[str]:
-    """Top-level bubblescope packages a module imports (relative imports resolved)."""
-    rel = path.relative_to(ROOT).parts
+    """Top-level bubblescope packages the module at ``path`` imports."""
+    return imports_in(path.read_text(encoding="utf-8"), path.relative_to(ROOT).parts)
+
+
+def imports_in(source: str, rel: tuple[str, ...]) -> set[str]:
+    """Top-level bubblescope packages that ``source``, the module at ``rel`` inside the
+    package, imports (relative imports resolved; ``import bubblescope`` counts as
+    importing the top-level ``__init__``)."""
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom):
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "bubblescope":
+                    out.add("__init__")
+                elif alias.name.startswith("bubblescope."):
+                    out.add(alias.name.split(".")[1])
+        elif isinstance(node, ast.ImportFrom):
             if node.level == 0 and (node.module or "").startswith("bubblescope."):
                 out.add(node.module.split(".")[1])
             elif node.level > 0:
@@ -56,6 +68,12 @@ def test_no_package_imports_against_the_layers() -> None:
             if target in ALLOWED and target not in ALLOWED.get(pkg, set()):
                 bad.append(f"{'/'.join(rel)} imports {target}")
     assert not bad, "\n".join(sorted(bad))
+
+
+def test_plain_imports_are_read() -> None:
+    """``import bubblescope`` and ``import bubblescope.x.y`` count, not only ``from``."""
+    source = "import bubblescope\nimport bubblescope.runners.montecarlo\nfrom ..io import load\n"
+    assert imports_in(source, ("report", "build.py")) == {"__init__", "runners", "io"}
 
 
 def test_nothing_imports_the_cli() -> None:

@@ -11,6 +11,7 @@ everything else lives in sub-packages
 'CoreWeave'
 """
 
+from ._version import __version__
 from .io.errors import InputError
 from .io.load import load_network
 from .io.save import save_network
@@ -18,8 +19,6 @@ from .model.entity import Entity, EntityKind
 from .model.network import Network
 from .runners.montecarlo import simulate
 from .runs.load import load_results
-
-__version__ = "0.1.0"
 
 __all__ = ["Entity", "EntityKind", "InputError", "Network", "__version__", "load_network",
            "load_results", "save_network", "simulate"]

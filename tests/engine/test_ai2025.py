@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from test_invariants import check_all
 
-from bubblescope.engine import FactorPaths, simulate, simulate_reference
+from bubblescope.engine import FactorPaths, simulate
 from bubblescope.testing.engine_strategies import factor_paths
+from bubblescope.testing.reference import simulate_reference
 
 
 def test_baseline_run_completes_and_invariants_hold(ai2025) -> None:  # type: ignore[no-untyped-def]

@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import (
-    EngineParams,
-    FactorPaths,
-    simulate,
-    simulate_reference,
-)
+from bubblescope.engine import EngineParams, FactorPaths, simulate
 from bubblescope.engine.stages.balance_sheet import contract_leverage
+from bubblescope.testing.reference import simulate_reference
 from bubblescope.testing.stages import StageBench
 
 FLEET = [{"generation": "H100", "quantity": 1, "delivery": "2025-10-01", "cost": 10.0}]

@@ -9,7 +9,8 @@ import pytest
 from engine_nets import make_network
 from scipy.optimize import brentq
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.testing.reference import simulate_reference
 
 FLEET = {"generation": "H100", "quantity": 1000, "delivery": "2025-10-01"}
 

@@ -122,7 +122,7 @@ def test_seniority_tiers_clear_by_hand() -> None:
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("mode", ["eisenberg_noe", "rogers_veraart"])
 def test_reference_clears_the_same_way(seed: int, mode: str) -> None:
-    from bubblescope.engine import simulate_reference
+    from bubblescope.testing.reference import simulate_reference
 
     L, e, b = random_textbook(seed)
     if seed == 0:  # the tight cycle, where the exact solve does all the work

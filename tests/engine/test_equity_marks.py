@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.testing.reference import simulate_reference
 
 
 def test_a_stake_is_marked_down_to_zero_when_its_issuer_loses_its_equity() -> None:

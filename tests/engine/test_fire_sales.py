@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.testing.reference import simulate_reference
 
 
 def gpu_network() -> object:

@@ -190,7 +190,7 @@ def test_a_defaulters_loans_are_not_counted_twice() -> None:
     # them — nothing of A's (A's waterfall already paid that claim), 4 of C's (10 less the
     # 6 repaid) — so 14 ≥ 12: L is paid in full and B's owners get 2. Counting the loans
     # at their opening 20 would have found 30.
-    from bubblescope.engine import simulate_reference
+    from bubblescope.testing.reference import simulate_reference
 
     loan = {"kind": "loan", "rate": 0.0, "start": "2025-10-01"}
     net = make_network(

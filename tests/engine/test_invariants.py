@@ -6,13 +6,14 @@ import numpy as np
 from engine_nets import assert_matches_reference
 from hypothesis import given, settings
 
-from bubblescope.engine import Results, simulate, simulate_reference
+from bubblescope.engine import Results, simulate
 from bubblescope.engine.factors import FactorPaths
 from bubblescope.testing.engine_strategies import (
     ample_cash_networks,
     engine_networks,
     factor_paths,
 )
+from bubblescope.testing.reference import simulate_reference
 
 HORIZON = "2031Q3"  # 24 quarters from 2025Q4
 TOL = 1e-8

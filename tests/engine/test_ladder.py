@@ -118,7 +118,8 @@ def test_debt_rolled_over_at_maturity_gets_a_new_term() -> None:
     # at maturity (2026Q3, quarter 3) it has 1 + 3·0.4 + 0.4 = 2.6, pays that and rolls
     # over 7.4. With a four-quarter term the 7.4 is next due in quarter 7, with interest
     # only (0.074) in between; without one it falls due again every quarter.
-    from bubblescope.engine import EngineParams, simulate_reference
+    from bubblescope.engine import EngineParams
+    from bubblescope.testing.reference import simulate_reference
 
     f = FactorPaths.flat(1, 12, base_rate=0.0)
     net = bullet_borrower()

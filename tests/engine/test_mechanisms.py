@@ -9,13 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_invariants import HORIZON, check_all
 
-from bubblescope.engine import EngineParams, simulate, simulate_reference
+from bubblescope.engine import EngineParams, simulate
 from bubblescope.model.network import Network
 from bubblescope.testing.engine_strategies import (
     engine_networks,
     factor_paths,
     mechanism_params,
 )
+from bubblescope.testing.reference import simulate_reference
 
 
 @settings(max_examples=40, deadline=None)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import FactorPaths, compile_network, simulate, simulate_reference
+from bubblescope.engine import FactorPaths, compile_network, simulate
+from bubblescope.testing.reference import simulate_reference
 
 HORIZON = "2028Q3"   # quarters 0..11 (2025Q4 .. 2028Q3)
 

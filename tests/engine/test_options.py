@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from engine_nets import assert_matches_reference, make_network
 
-from bubblescope.engine import FactorPaths, simulate, simulate_reference
+from bubblescope.engine import FactorPaths, simulate
+from bubblescope.testing.reference import simulate_reference
 
 HORIZON = "2026Q3"   # quarters 0..3
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_invariants import check_all
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+from bubblescope.engine import EngineParams, FactorPaths, simulate
 from bubblescope.engine.calendar import lease_rents
 from bubblescope.engine.compile import compile_network
 from bubblescope.engine.securitisation import (
@@ -27,6 +27,7 @@ from bubblescope.testing.engine_strategies import (
     factor_paths,
     mechanism_params,
 )
+from bubblescope.testing.reference import simulate_reference
 
 HORIZON = "2028Q1"          # quarters 0 (2025Q4) .. 9 (2028Q1)
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from engine_nets import assert_matches_reference, make_network
 
-from bubblescope.engine import FactorPaths, compile_network, simulate, simulate_reference
+from bubblescope.engine import FactorPaths, compile_network, simulate
 from bubblescope.engine.shocks import apply_guarantee, apply_scenario, shock_arrays
 from bubblescope.scenarios.generate import ResolvedShock
+from bubblescope.testing.reference import simulate_reference
 
 HORIZON = "2026Q4"   # quarters 0..4
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate, simulate_reference
+from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.testing.reference import simulate_reference
 
 ON = EngineParams(strategic_default=True)
 

@@ -7,9 +7,8 @@ quarter by quarter, over many paths at once.
 
 from .compile import Compiled, EngineParams, compile_network, horizon_quarters
 from .factors import FactorPaths
-from .reference import simulate_reference
 from .results import Results
 from .simulate import simulate
 
 __all__ = ["Compiled", "EngineParams", "FactorPaths", "Results", "compile_network",
-           "horizon_quarters", "simulate", "simulate_reference"]
+           "horizon_quarters", "simulate"]

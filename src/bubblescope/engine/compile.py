@@ -87,11 +87,11 @@ def contract_end_quarter(network: Network) -> int:
     for k in network.contracts:
         start = getattr(k, "start", None)
         end = getattr(k, "end", None)
+        rent = float(getattr(k, "annual_rent", 0.0))
         if end is not None:
             last = max(last, quarter_number(end) - q0)
-        elif start is not None and getattr(k, "annual_rent", 0.0):
-            last = max(last, quarter_number(start) - q0
-                       + int(round(4 * k.amount / k.annual_rent)))
+        elif start is not None and rent:
+            last = max(last, quarter_number(start) - q0 + int(round(4 * k.amount / rent)))
         for pay in getattr(k, "rent_schedule", None) or ():
             last = max(last, quarter_number(pay.date) - q0)
         if start is not None:

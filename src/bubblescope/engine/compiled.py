@@ -106,28 +106,31 @@ class Compiled:
     stake_issuer: Array
     stake_held0: Array
     stake_ownership: Array       # share of the issuer's residual equity
-    params: EngineParams = field(default_factory=EngineParams)
-    #: securitisation tranches, bottom up per deal (:class:`TrancheInfo`)
-    tranches: list[TrancheInfo] = field(default_factory=list)
     #: LTV covenants of GPU-pool loans: the limit by quarter (T, D), NaN without one; the
     #: pledged generation (D,) (−1: none); the collateral's value at the data date, USD bn;
     #: quarters a breach may last before the pay-down is due
-    ltv_max: Array | None = None
-    coll_gen: Array | None = None
-    coll_value0: Array | None = None
-    cure_quarters: Array | None = None
+    ltv_max: Array
+    coll_gen: Array
+    coll_value0: Array
+    cure_quarters: Array
     #: (D,) bool: the collateral also counts the borrower's take-or-pay receivables (a
     #: borrowing vehicle, kind ``spv``, pledges its contracts along with its GPUs)
-    coll_receivables: Array | None = None
+    coll_receivables: Array
+    #: DSCR covenant (D,), NaN without one; share of excess cash swept to prepay (D,)
+    min_dscr: Array
+    sweep: Array
+    #: (T, N) each entity's powered capacity relative to the as-of quarter; caps the AI
+    #: factor of its market revenue (inf: no capacity powered at the as-of date, no cap)
+    capacity_ratio: Array
+    params: EngineParams = field(default_factory=EngineParams)
+    #: securitisation tranches, bottom up per deal (:class:`TrancheInfo`)
+    tranches: list[TrancheInfo] = field(default_factory=list)
     #: guarantees of debt instruments (U,): the instrument, the guarantor, the share of
     #: each loss it pays and its cap (USD bn; 0: no cap)
     guar_debt: Array = field(default_factory=lambda: np.zeros(0, int))
     guar_by: Array = field(default_factory=lambda: np.zeros(0, int))
     guar_coverage: Array = field(default_factory=lambda: np.zeros(0))
     guar_cap: Array = field(default_factory=lambda: np.zeros(0))
-    #: DSCR covenant (D,), NaN without one; share of excess cash swept to prepay (D,)
-    min_dscr: Array | None = None
-    sweep: Array | None = None
     #: equity tranches with an AI-demand milestone (M,): the trade obligation (stake) they
     #: belong to, the first quarter they may be paid, the AI demand index they wait for,
     #: the amount (USD bn) and whether it is scaled by the equity window (ceiling/announced)
@@ -136,9 +139,6 @@ class Compiled:
     ms_level: Array = field(default_factory=lambda: np.zeros(0))
     ms_amount: Array = field(default_factory=lambda: np.zeros(0))
     ms_window: Array = field(default_factory=lambda: np.zeros(0, bool))
-    #: (T, N) each entity's powered capacity relative to the as-of quarter; caps the AI
-    #: factor of its market revenue (inf: no capacity powered at the as-of date, no cap)
-    capacity_ratio: Array | None = None
     #: (K,) bool: an announced or ceiling chip purchase or compute contract — an option the
     #: buyer takes up only from cash above its buffer, never a claim it can default on
     discretionary: Array = field(default_factory=lambda: np.zeros(0, bool))

@@ -7,7 +7,7 @@ container, its validation and two deterministic constructors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,7 +109,7 @@ class FactorPaths:
         """Resale curve for a generation (the default curve if it has none)."""
         return self.gpu_resale.get(generation, self.gpu_resale["default"])
 
-    def _map(self, fn) -> FactorPaths:  # type: ignore[no-untyped-def]
+    def _map(self, fn: Callable[[Array], Array]) -> FactorPaths:
         return FactorPaths(
             ai_demand=fn(self.ai_demand), gpu_rental_price=fn(self.gpu_rental_price),
             gpu_resale={g: fn(a) for g, a in self.gpu_resale.items()},

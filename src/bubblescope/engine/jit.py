@@ -21,7 +21,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from numba import config, njit, types
 from numba.core import cgutils
@@ -32,7 +32,7 @@ from numba.extending import intrinsic
 from numba.np.arrayobj import make_array
 
 #: False when ``NUMBA_DISABLE_JIT=1``: kernels then run as plain Python
-JIT: bool = not config.DISABLE_JIT
+JIT: bool = not config.DISABLE_JIT  # type: ignore[attr-defined]  # missing from the stubs
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -54,11 +54,11 @@ def orchestrator(fn: F) -> F:
     return _compiled(fn, "always")
 
 
-def _compiled(fn: F, inline: str) -> F:
+def _compiled(fn: F, inline: Literal["never", "always"]) -> F:
     if not JIT:
         return fn
     dispatcher = njit(cache=False, nogil=True, error_model="numpy", inline=inline)(fn)
-    dispatcher._cache = _EngineCache(fn)
+    dispatcher._cache = _EngineCache(fn)  # type: ignore[attr-defined]  # private in numba
     return cast(F, dispatcher)
 
 
@@ -231,7 +231,8 @@ def rows_of(row_cls: type[T], row_struct: Any) -> Callable[[Any, int], T]:
         return cast(Callable[[Any, int], T], _row_struct(row_struct))
 
     def rows(st: Any, p: int) -> T:
-        return row_cls(**{f.name: getattr(st, f.name)[p] for f in dataclasses.fields(row_cls)})
+        names = [f.name for f in dataclasses.fields(cast(Any, row_cls))]
+        return row_cls(**{name: getattr(st, name)[p] for name in names})
 
     return rows
 

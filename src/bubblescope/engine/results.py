@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,16 +117,16 @@ class Results:
         """Losses per path borne by each creditor, (paths, N+1), USD bn (column N: the
         outside world)."""
         creditor, _, loss = self.loss_pairs()
-        out = np.zeros((self.paths, self.compiled.n_entities + 1))
-        np.add.at(out, (slice(None), creditor), loss)
-        return out
+        out = np.zeros((self.compiled.n_entities + 1, self.paths))
+        np.add.at(out, creditor, loss.T)
+        return out.T
 
     def losses_by_debtor(self) -> Array:
         """Losses per path that each entity's default caused its creditors, (paths, N)."""
         _, debtor, loss = self.loss_pairs()
-        out = np.zeros((self.paths, self.compiled.n_entities))
-        np.add.at(out, (slice(None), debtor), loss)
-        return out
+        out = np.zeros((self.compiled.n_entities, self.paths))
+        np.add.at(out, debtor, loss.T)
+        return out.T
 
     def creditor_losses(self) -> Array:
         """Losses per path by creditor and debtor, (paths, N+1, N); row N of the creditor
@@ -268,13 +271,9 @@ class Results:
         return out
 
 
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence NumPy's runtime warnings (means of empty slices)."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._w.__exit__(*exc)
+        yield

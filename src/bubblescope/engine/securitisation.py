@@ -322,10 +322,10 @@ def plan_securitisations(network: Network, outside_debt_rate: float = 0.06
                     leases.append(cid)
             elif isinstance(c, Loan | Bond | CreditFacility):
                 debtor = c.issuer if isinstance(c, Bond) else c.borrower
-                principal = poolable_debt(c, q0)
-                if debtor == sec.issuer or principal is None:
+                pooled = poolable_debt(c, q0)
+                if debtor == sec.issuer or pooled is None:
                     continue
-                flows = debt_service(c, principal, q0)
+                flows = debt_service(c, pooled, q0)
                 mine = (not isinstance(c, Bond) and c.lender == sec.issuer) or (
                     isinstance(c, Bond) and not c.holders
                     and c.remainder_holder == sec.issuer)

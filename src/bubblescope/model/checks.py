@@ -249,7 +249,7 @@ _PROVENANCE_SKIP = {"id", "description", "source", "assumptions", "alternatives"
 
 
 def _numeric_fields_set(record: object) -> list[str]:
-    fields = getattr(record, "model_fields_set", set())
+    fields: set[str] = getattr(record, "model_fields_set", set())
     out = []
     for name in sorted(fields):
         if name in _PROVENANCE_SKIP:

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Discriminator, Field, PrivateAttr, Tag, model_validator
+from pydantic.json_schema import JsonDict
 
 from ._fields import (
     FactId,
@@ -36,7 +37,7 @@ FACTOR_NAMES = ("ai_demand", "gpu_rental_price", "gpu_resale", "base_rate", "cre
                 "equity_window", "power_availability", "chip_delay")
 
 
-def _unit(unit: str) -> dict[str, str]:
+def _unit(unit: str) -> JsonDict:
     return {"unit": unit}
 
 
@@ -173,7 +174,7 @@ def _param_tag(value: Any) -> str | None:
         name = value.get("dist")
         return name if name in DIST_CLASSES else None
     if isinstance(value, _Dist):
-        return value.dist  # type: ignore[attr-defined, no-any-return]
+        return value.dist  # type: ignore[attr-defined]
     if isinstance(value, bool):
         return None
     return "number"

@@ -86,7 +86,7 @@ def render_html(run: RunLike, ctx: Context | None = None) -> str:
     import jinja2
     import plotly.offline
 
-    import bubblescope
+    from .._version import __version__
 
     ctx = ctx if ctx is not None else context_of(run)
     sections = all_sections(ctx)
@@ -102,7 +102,7 @@ def render_html(run: RunLike, ctx: Context | None = None) -> str:
                   f"{m.get('paths', '?')} paths · seed {m.get('seed', '?')} · "
                   f"horizon {m.get('horizon', '?')}"),
         sections=sections, plotlyjs=plotly.offline.get_plotlyjs(),
-        manifest_rows=manifest_rows(m), version=bubblescope.__version__,
+        manifest_rows=manifest_rows(m), version=__version__,
         run_id=str(m.get("id", run.id)))
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..engine.compile import Compiled, EngineParams, compile_network
+from ..engine.mechanisms import MECHANISMS, montecarlo_overrides
 from ..engine.shocks import apply_scenario
 from ..engine.simulate import KEEP_PATHS_LIMIT, kept_bytes
 from ..io.errors import InputError
@@ -128,18 +129,17 @@ def _open_runner(runner: str | Runner, scheduler: Any, workers: int | None
         yield r
 
 
-#: Scenario policy switch → EngineParams field that implements it.
-POLICY_SWITCHES = {"strategic_default": "strategic_default",
-                   "fire_sale_feedback": "fire_sale_feedback"}
+#: Scenario policy switch → EngineParams field that implements it (from the registry of
+#: mechanisms, :mod:`bubblescope.engine.mechanisms`).
+POLICY_SWITCHES = {m.policy: m.switch for m in MECHANISMS if m.policy and m.switch}
 
-#: Mechanisms a Monte Carlo run turns on unless ``params`` is given: every part-2
-#: mechanism that is not a scenario policy (the policies follow the scenario).
-STRESS_MECHANISMS = ("fund_wind_down", "ltv_covenants", "ltv_cure_sales", "equity_marks",
-                     "guarantees", "dscr_covenants", "refinancing_conditions")
+#: Mechanisms a Monte Carlo run turns on unless ``params`` is given: every mechanism the
+#: registry marks on for Monte Carlo runs (the policies follow the scenario).
+STRESS_MECHANISMS = tuple(k for k, v in montecarlo_overrides().items() if v is True)
 
-#: Market conventions a Monte Carlo run uses unless ``params`` is given: rolled-over debt
-#: is lent for three years, and DSCR covenants read the trailing twelve months.
-STRESS_SETTINGS = {"refinance_term_quarters": 12, "dscr_window_quarters": 4}
+#: Conventions a Monte Carlo run uses unless ``params`` is given: rolled-over debt is lent
+#: for three years, and DSCR covenants read the trailing twelve months.
+STRESS_SETTINGS = {k: v for k, v in montecarlo_overrides().items() if v is not True}
 
 
 def engine_params(scenario: Scenario, params: EngineParams | None = None
@@ -152,8 +152,7 @@ def engine_params(scenario: Scenario, params: EngineParams | None = None
     them, whatever ``params`` says. A guarantee policy is applied to the compiled network
     (:func:`bubblescope.engine.shocks.apply_scenario`), which also turns on ``guarantees``.
     """
-    p = params or dataclasses.replace(EngineParams(), **dict.fromkeys(STRESS_MECHANISMS, True),
-                                      **STRESS_SETTINGS)
+    p = params or dataclasses.replace(EngineParams(), **montecarlo_overrides())
     pol = scenario.policies
     on = {field_name: True for switch, field_name in POLICY_SWITCHES.items()
           if pol is not None and getattr(pol, switch, False)}

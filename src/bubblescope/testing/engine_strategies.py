@@ -126,44 +126,25 @@ __all__ += ["ample_cash_networks"]
 
 
 def mechanism_params() -> st.SearchStrategy:
-    """EngineParams with the part-2 mechanisms switched on in random combinations: the
-    clearing (part 1's loop, exact Eisenberg–Noe, Rogers–Veraart with default costs),
-    strategic lease exits, the winding-up of insolvent funds, GPU fire sales, LTV covenants,
-    equity marks, guarantees, DSCR covenants and cash sweeps, refinancing conditions, LTV
-    cures by GPU sales, new maturities for rolled debt and trailing DSCR windows."""
-    from ..engine.compile import EngineParams
+    """EngineParams with the mechanisms switched on in random combinations, each field
+    drawn from the values the registry lists for it
+    (:data:`bubblescope.engine.mechanisms.MECHANISMS`): the clearing (part 1's loop,
+    exact Eisenberg–Noe, Rogers–Veraart with default costs), strategic lease exits, fund
+    wind-down, GPU fire sales, LTV covenants and cure sales, equity marks, guarantees, DSCR
+    covenants and sweeps with their window, refinancing conditions and new maturities."""
+    from ..engine.mechanisms import MECHANISMS
+    from ..engine.params import EngineParams
 
-    def build(clearing: str, a: float, b: float, strategic: bool, funds: bool,
-              fire: bool, impact: float, ltv: bool, marks: bool,
-              guarantees: bool, dscr: bool, refi: bool, sales: bool, term: int,
-              window: int) -> EngineParams:
-        return EngineParams(clearing=clearing, default_cost_alpha=a, default_cost_beta=b,
-                            strategic_default=strategic, fund_wind_down=funds,
-                            fire_sale_feedback=fire, gpu_price_impact=impact,
-                            ltv_covenants=ltv, equity_marks=marks, guarantees=guarantees,
-                            dscr_covenants=dscr, refinancing_conditions=refi,
-                            ltv_cure_sales=sales, refinance_term_quarters=term,
-                            dscr_window_quarters=window)
-
-    return st.builds(build, st.sampled_from(["loop", "eisenberg_noe", "rogers_veraart"]),
-                     st.sampled_from([0.5, 0.9, 1.0]), st.sampled_from([0.6, 0.95, 1.0]),
-                     st.booleans(), st.booleans(), st.booleans(),
-                     st.sampled_from([0.05, 0.3]), st.booleans(), st.booleans(),
-                     st.booleans(), st.booleans(), st.booleans(), st.booleans(),
-                     st.sampled_from([0, 1, 8]), st.sampled_from([1, 4]))
+    draws = {name: st.sampled_from(values) for m in MECHANISMS
+             for name, values in m.draws.items()}
+    return st.fixed_dictionaries(draws).map(lambda kw: EngineParams(**kw))
 
 
 def all_mechanisms_on(**overrides: object) -> object:
-    """EngineParams with every implemented part-2 mechanism on."""
-    from ..engine.compile import EngineParams
+    """EngineParams with every mechanism on (``overrides`` on top)."""
+    from ..engine.mechanisms import everything_on
 
-    kw: dict = dict(clearing="rogers_veraart", default_cost_alpha=0.9, default_cost_beta=0.95,
-                    strategic_default=True, fund_wind_down=True, fire_sale_feedback=True,
-                    ltv_covenants=True, equity_marks=True, guarantees=True,
-                    dscr_covenants=True, refinancing_conditions=True, ltv_cure_sales=True,
-                    refinance_term_quarters=12, dscr_window_quarters=4)
-    kw.update(overrides)
-    return EngineParams(**kw)
+    return everything_on(**overrides)
 
 
 __all__ += ["all_mechanisms_on", "mechanism_params"]

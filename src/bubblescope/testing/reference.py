@@ -19,9 +19,8 @@ import math
 
 import numpy as np
 
-from ..model.network import Network
-from .arrays import FUND_KINDS
-from .codes import (
+from ..engine.arrays import FUND_KINDS
+from ..engine.codes import (
     ANNUITY,
     BULLET,
     CALL,
@@ -38,9 +37,10 @@ from .codes import (
     VAR_DEMAND,
     VAR_WINDOW,
 )
-from .compile import Compiled, EngineParams, remaining_contracted
-from .factors import FactorPaths
-from .stages.clearing import CLEARING_COND_MAX, EXACT_SWEEPS, NEWTON_ROUNDS
+from ..engine.compile import Compiled, EngineParams, remaining_contracted
+from ..engine.factors import FactorPaths
+from ..engine.stages.clearing import CLEARING_COND_MAX, EXACT_SWEEPS, NEWTON_ROUNDS
+from ..model.network import Network
 
 Array = np.ndarray
 
@@ -386,10 +386,10 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         # liquidity ladder
         proj = [cash[i] + mrev[i] - opex[i] - capex[i] for i in range(N)]
         for d in range(D):
-            s = intr[d] + prin[d]
-            proj[c.debtor[d]] -= s
+            svc = intr[d] + prin[d]
+            proj[c.debtor[d]] -= svc
             for j in range(N):
-                proj[j] += s * c.creditor_share[d, j]
+                proj[j] += svc * c.creditor_share[d, j]
         for k in range(K):
             if c.payer[k] < N:
                 proj[c.payer[k]] -= due[k]
@@ -547,8 +547,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
                     for g in range(G):
                         depth = prm.gpu_market_depth * sum(gv[i][g] for i in range(N)
                                                            if alive[i])
-                        ratio = qs[g] / depth if depth > 0 else 0.0
-                        impact.append(dump[g] * math.exp(-beta_fs * ratio))
+                        sold_share = qs[g] / depth if depth > 0 else 0.0
+                        impact.append(dump[g] * math.exp(-beta_fs * sold_share))
                     used = list(sales)
             inflow = [mrev[i] + sale_in[i] for i in range(N)]
             if has_extra:
@@ -766,19 +766,19 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         gdelta = [0.0] * N
         if prm.guarantees and len(c.guar_debt) and any(nd):
             U = len(c.guar_debt)
-            want = [0.0] * U
-            total = [0.0] * N
+            g_want = [0.0] * U
+            g_total = [0.0] * N
             for u in range(U):
                 d, g = int(c.guar_debt[u]), int(c.guar_by[u])
                 loss = cl_d[d] - p_serv[d] if nd[c.debtor[d]] else 0.0
-                left = c.guar_cap[u] - gpaid[u] if c.guar_cap[u] > 0 else math.inf
+                cap_left = c.guar_cap[u] - gpaid[u] if c.guar_cap[u] > 0 else math.inf
                 if surv[g]:
-                    want[u] = min(c.guar_coverage[u] * max(loss, 0.0), max(left, 0.0))
-                total[g] += want[u]
+                    g_want[u] = min(c.guar_coverage[u] * max(loss, 0.0), max(cap_left, 0.0))
+                g_total[g] += g_want[u]
             for u in range(U):
                 d, g = int(c.guar_debt[u]), int(c.guar_by[u])
                 pre = cash[g] + rec[g] + raised[g] + inflow[g] - full_out[g]
-                pay = want[u] * _ratio(max(pre, 0.0), total[g])
+                pay = g_want[u] * _ratio(max(pre, 0.0), g_total[g])
                 gpaid[u] += pay
                 gdelta[g] -= pay
                 for j in range(N):
@@ -792,17 +792,18 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
             for k in range(K):
                 if c.trade_kind[k] == DISBURSE:
                     disb[c.disburses[k]] += p_trade[k]
-            excess = [max(xs[i] - c.min_cash[i], 0.0) if surv[i] else 0.0 for i in range(N)]
-            want = [0.0] * D
-            total = [0.0] * N
+            spare_cash = [max(xs[i] - c.min_cash[i], 0.0) if surv[i] else 0.0
+                          for i in range(N)]
+            s_want = [0.0] * D
+            s_total = [0.0] * N
             for d in range(D):
                 i = c.debtor[d]
-                owed = bal[d] - prin[d] + p_draw[d] + disb[d] if surv[i] else 0.0
-                want[d] = min(c.sweep[d] * excess[i], max(owed, 0.0))
-                total[i] += want[d]
+                owing = bal[d] - prin[d] + p_draw[d] + disb[d] if surv[i] else 0.0
+                s_want[d] = min(c.sweep[d] * spare_cash[i], max(owing, 0.0))
+                s_total[i] += s_want[d]
             for d in range(D):
                 i = c.debtor[d]
-                swept[d] = want[d] * _ratio(excess[i], total[i])
+                swept[d] = s_want[d] * _ratio(spare_cash[i], s_total[i])
                 xs[i] -= swept[d]
                 for j in range(N):
                     if surv[j]:
@@ -904,7 +905,7 @@ def simulate_reference(network: Network | Compiled, factors: FactorPaths, *,
     (paths, quarters, entities); ``debt_paid`` (paths, quarters, D); ``trade_paid``
     (paths, quarters, K); ``default_quarter`` (paths, entities); ``loss_debt``,
     ``loss_trade``, ``loss_external``, ``shortfall`` (paths, ·)."""
-    from .simulate import prepare
+    from ..engine.simulate import prepare
 
     c, f = prepare(network, factors, horizon, params)
     runs = [_path(c, f, p) for p in range(f.paths)]
