@@ -23,7 +23,7 @@ import tracemalloc
 
 import numpy as np
 
-from bubblescope.engine import FactorPaths, compile_network, simulate
+from bubblescope.engine import FactorPaths, compile_network, simulate_paths
 from bubblescope.model.network import Network
 from bubblescope.testing.reference import simulate_reference
 
@@ -119,7 +119,7 @@ def run(name: str, net: Network, args: argparse.Namespace, mode: str) -> float:
 
     tracemalloc.start()
     t0 = time.perf_counter()
-    res = simulate(compiled, factors, keep_paths=False, chunk_size=args.chunk_size)
+    res = simulate_paths(compiled, factors, keep_paths=False, chunk_size=args.chunk_size)
     elapsed = time.perf_counter() - t0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -137,7 +137,7 @@ def run(name: str, net: Network, args: argparse.Namespace, mode: str) -> float:
     simulate_reference(compiled, small)
     ref = (time.perf_counter() - t0) / args.reference_paths
     t0 = time.perf_counter()
-    simulate(compiled, small)
+    simulate_paths(compiled, small)
     eng_small = (time.perf_counter() - t0) / args.reference_paths
     print(f"reference loop: {ref:.2f} s per path (timed on {args.reference_paths} paths); "
           f"extrapolated to {args.paths} paths: {ref * args.paths:,.0f} s → the vectorised "

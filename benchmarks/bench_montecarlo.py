@@ -23,7 +23,7 @@ import tracemalloc
 import numpy as np
 
 import bubblescope
-from bubblescope.runners import make_runner, simulate
+from bubblescope.montecarlo import make_runner, simulate
 from bubblescope.scenarios import preset_names
 
 
@@ -69,7 +69,7 @@ def bench_dask(paths: int, chunk: int, scenario: str, horizon: str) -> None:
     t_ser = time.perf_counter() - t
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        client.run(lambda: __import__("bubblescope.runners"))     # warm the workers
+        client.run(lambda: __import__("bubblescope.montecarlo"))     # warm the workers
         t = time.perf_counter()
         dsk = simulate(net, scenario, paths=paths, seed=7, runner="dask", scheduler=client,
                        horizon=horizon, chunk_size=chunk, progress=False)

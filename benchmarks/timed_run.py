@@ -65,13 +65,15 @@ def main() -> None:
     else:
         from bench_engine import shocked_factors
 
-        from bubblescope.engine import EngineParams, compile_network, simulate
+        import bubblescope.engine as engine
 
-        compiled = compile_network(net, "2049Q4", params or EngineParams())
+        # ``simulate_paths`` since the compiled engine, ``simulate`` before
+        run_engine = getattr(engine, "simulate_paths", None) or engine.simulate
+        compiled = engine.compile_network(net, "2049Q4", params or engine.EngineParams())
         factors = shocked_factors(a.paths, compiled.n_quarters)
 
         def run(paths: int) -> None:
-            simulate(compiled, factors.slice(slice(0, paths)), keep_paths=False)
+            run_engine(compiled, factors.slice(slice(0, paths)), keep_paths=False)
     t0 = time.perf_counter()
     run(2)
     first = time.perf_counter() - t0

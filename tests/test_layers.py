@@ -11,19 +11,21 @@ ROOT = Path(bubblescope.__file__).parent
 
 #: package → the other packages it may import (at module level or lazily)
 ALLOWED: dict[str, set[str]] = {
-    "model": set(), "data": set(), "contagion": set(), "results": set(),
+    "model": set(), "data": set(), "contagion": set(),
     "io": {"model", "data"},
     "analytics": {"model", "contagion"},
     "engine": {"model", "contagion"},
     "scenarios": {"model", "io", "data", "engine"},
-    "runners": {"model", "io", "engine", "scenarios", "results"},
-    "thermometer_run": {"analytics", "engine", "model", "runners", "scenarios"},
+    "montecarlo": {"model", "io", "engine", "scenarios"},
+    "thermometer_run": {"analytics", "engine", "model", "montecarlo", "scenarios"},
     "report": {"model", "io", "analytics"},
-    "runs": {"model", "io", "data", "analytics", "engine", "scenarios", "results", "runners",
-             "thermometer_run", "report"},
+    "store": {"model", "io", "data", "analytics", "engine", "scenarios", "montecarlo",
+              "thermometer_run", "report"},
     "testing": {"model", "engine"},
-    "__init__": {"io", "model", "runners", "runs"},
+    "__init__": {"io", "model", "montecarlo", "store"},
     "__main__": {"_cli"},
+    # the old names of montecarlo and store, kept for a while: they import nothing directly
+    "runners": set(), "results": set(), "runs": set(),
 }
 
 
@@ -72,11 +74,44 @@ def test_no_package_imports_against_the_layers() -> None:
 
 def test_plain_imports_are_read() -> None:
     """``import bubblescope`` and ``import bubblescope.x.y`` count, not only ``from``."""
-    source = "import bubblescope\nimport bubblescope.runners.montecarlo\nfrom ..io import load\n"
-    assert imports_in(source, ("report", "build.py")) == {"__init__", "runners", "io"}
+    source = "import bubblescope\nimport bubblescope.montecarlo.run\nfrom ..io import load\n"
+    assert imports_in(source, ("report", "build.py")) == {"__init__", "montecarlo", "io"}
 
 
 def test_nothing_imports_the_cli() -> None:
     for path in ROOT.rglob("*.py"):
         if path.relative_to(ROOT).parts[0] != "_cli":
             assert "_cli" not in imports_of(path) or path.name == "__main__.py", path
+
+
+def test_old_package_names_warn_and_stand_for_the_new_ones() -> None:
+    import importlib
+    import sys
+    import warnings
+
+    import bubblescope.montecarlo
+    import bubblescope.store
+
+    for old in ("bubblescope.runners", "bubblescope.results", "bubblescope.runs"):
+        sys.modules.pop(old, None)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        runners = importlib.import_module("bubblescope.runners")
+        runs = importlib.import_module("bubblescope.runs")
+        results = importlib.import_module("bubblescope.results")
+        from bubblescope.runners.chunk import run_chunk  # a submodule by its old path
+    assert {str(w.message) for w in seen} >= {
+        "bubblescope.runners is now bubblescope.montecarlo",
+        "bubblescope.runs is now bubblescope.store",
+        "bubblescope.results is now bubblescope.montecarlo"}
+    assert runners.simulate is bubblescope.montecarlo.simulate
+    assert results.MonteCarloResults is bubblescope.montecarlo.MonteCarloResults
+    assert runs.RunResults is bubblescope.store.KeptRun
+    assert run_chunk is bubblescope.montecarlo.run_chunk
+    import bubblescope.engine as engine
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert engine.simulate is engine.simulate_paths
+        assert engine.Results is engine.EngineResults
+    assert len(seen) == 2 and all(w.category is DeprecationWarning for w in seen)

@@ -17,8 +17,8 @@ from .io.load import load_network
 from .io.save import save_network
 from .model.entity import Entity, EntityKind
 from .model.network import Network
-from .runners.montecarlo import simulate
-from .runs.load import load_results
+from .montecarlo.run import simulate
+from .store.load import load_results
 
 __all__ = ["Entity", "EntityKind", "InputError", "Network", "__version__", "load_network",
            "load_results", "save_network", "simulate"]

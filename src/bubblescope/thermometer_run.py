@@ -44,7 +44,7 @@ from .analytics.thermometer_sim import (
     youden_threshold,
 )
 from .model.network import Network
-from .runners.montecarlo import resolve_network, simulate
+from .montecarlo.run import resolve_network, simulate
 from .scenarios import preset_names
 
 #: Events tracked on each path.
@@ -206,7 +206,7 @@ def power_gap_paths(scenario: Any, paths: int, quarters: list[str], seed: int) -
     """``1 − power_availability`` of the scenario's factor paths (paths, quarters): the
     share of installed capacity without power, the simulated stand-in for the static
     ``power_gap_share`` (regenerated from the seed: the paths the engine ran)."""
-    from .runners.montecarlo import resolve_scenario
+    from .montecarlo.run import resolve_scenario
     from .scenarios import generate_run
 
     run = generate_run(resolve_scenario(scenario), paths=paths, quarters=len(quarters),

@@ -175,11 +175,11 @@ def test_engine_arrays_feed_the_gauges_end_to_end() -> None:
         first_loss_quarter,
         series_from_entity_paths,
     )
-    from bubblescope.engine import simulate
+    from bubblescope.engine import simulate_paths
     from bubblescope.engine.factors import FactorPaths
 
     net = bubblescope.load_network("ai-2025")
-    res = simulate(net, FactorPaths.baseline(3, 24), horizon="2030Q4")
+    res = simulate_paths(net, FactorPaths.baseline(3, 24), horizon="2030Q4")
     kinds = res.compiled.kinds
     series = series_from_entity_paths(res.entity, kinds)
     assert set(series) == {"ai_revenue", "equity_cushion"}

@@ -6,13 +6,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from test_invariants import check_all
 
-from bubblescope.engine import FactorPaths, simulate
+from bubblescope.engine import FactorPaths, simulate_paths
 from bubblescope.testing.engine_strategies import factor_paths
 from bubblescope.testing.reference import simulate_reference
 
 
 def test_baseline_run_completes_and_invariants_hold(ai2025) -> None:  # type: ignore[no-untyped-def]
-    res = simulate(ai2025, FactorPaths.baseline(2, 97))
+    res = simulate_paths(ai2025, FactorPaths.baseline(2, 97))
     assert res.entity is not None
     assert res.entity["cash"].shape == (2, 97, len(ai2025.entities))
     assert res.quarters[0] == "2025Q4" and res.quarters[-1] == "2049Q4"
@@ -34,7 +34,7 @@ def test_coreweave_first_quarter_is_of_the_seeded_order(ai2025) -> None:  # type
     [8, 50] USD bn a year. The contracts spread evenly over their terms put revenue near
     the top of the band.
     """
-    res = simulate(ai2025, FactorPaths.baseline(1, 97))
+    res = simulate_paths(ai2025, FactorPaths.baseline(1, 97))
     assert res.entity is not None
     i = res.entity_ids.index("coreweave")
     revenue = 4 * res.entity["revenue"][0, 0, i]
@@ -51,7 +51,7 @@ def test_engine_matches_reference_on_ai2025(ai2025) -> None:  # type: ignore[no-
                     base_rate=f.base_rate, credit_spread=f.credit_spread,
                     equity_window=f.equity_window * np.array([[1.0], [0.0]]),
                     power_availability=f.power_availability, chip_delay=f.chip_delay + 1)
-    res = simulate(ai2025, f, horizon="2030Q4")
+    res = simulate_paths(ai2025, f, horizon="2030Q4")
     ref = simulate_reference(ai2025, f, horizon="2030Q4")
     assert res.entity is not None
     for var in ("cash", "revenue", "costs", "debt", "book_equity"):
@@ -63,4 +63,4 @@ def test_engine_matches_reference_on_ai2025(ai2025) -> None:  # type: ignore[no-
 @settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(factors=factor_paths(2, 97))
 def test_invariants_hold_on_ai2025_under_shocks(ai2025, factors) -> None:  # type: ignore[no-untyped-def]
-    check_all(simulate(ai2025, factors))
+    check_all(simulate_paths(ai2025, factors))

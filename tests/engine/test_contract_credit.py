@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.engine.stages.balance_sheet import contract_leverage
 from bubblescope.testing.reference import simulate_reference
 from bubblescope.testing.stages import StageBench
@@ -40,7 +40,7 @@ def test_a_vehicles_receivables_count_as_collateral(kind: str) -> None:
     f = FactorPaths.flat(1, 4, base_rate=0.0, equity_window=0.0)
     f.gpu_resale["default"][:, 1:] = 0.5
     prm = EngineParams(ltv_covenants=True)
-    res = simulate(net, f, horizon="2026Q3", params=prm)
+    res = simulate_paths(net, f, horizon="2026Q3", params=prm)
     paid = res.debt["paid"][0, :, 0]
     expected = [0.0, 0.0, 0.0, 0.0] if kind == "spv" else [0.0, 2.0, 0.0, 0.0]
     np.testing.assert_allclose(paid, expected, atol=1e-12)
@@ -74,7 +74,7 @@ def test_interest_only_until_amortisation_starts() -> None:
           "rate": 0.0, "start": "2025-10-01", "end": "2028-12-31", "amortisation": "annuity",
           "amortisation_start": "2027Q4"}])
     f = FactorPaths.flat(1, 13, base_rate=0.0)
-    res = simulate(net, f, horizon="2028Q4")
+    res = simulate_paths(net, f, horizon="2028Q4")
     expected = np.r_[np.zeros(8), np.full(5, 12.0 / 5)]
     np.testing.assert_allclose(res.debt["paid"][0, :, 0], expected, atol=1e-12)
     ref = simulate_reference(net, f, horizon="2028Q4")
@@ -102,7 +102,7 @@ def test_rolled_over_debt_is_repriced_at_the_market() -> None:
           "rate": 0.05, "start": "2025-10-01", "end": "2026-03-31"}])
     f = FactorPaths.flat(1, 4, base_rate=0.04, spread_hy=0.04, equity_window=1.0)
     on = EngineParams(refinancing_conditions=True)
-    res = simulate(net, f, horizon="2026Q3", params=on)
+    res = simulate_paths(net, f, horizon="2026Q3", params=on)
     assert (res.default_quarter < 0).all()
     due, out = res.debt["due"][0, :, 0], res.debt["outstanding"][0, :, 0]
     principal = np.r_[0.0, out[:-1]] - out          # what each quarter's payment retired
@@ -115,7 +115,7 @@ def test_rolled_over_debt_is_repriced_at_the_market() -> None:
     np.testing.assert_allclose(ref["debt_paid"][0, :, 0], res.debt["paid"][0, :, 0],
                                atol=1e-12)
     # without the refinancing conditions the loan rolls over at its old coupon
-    off = simulate(net, f, horizon="2026Q3")
+    off = simulate_paths(net, f, horizon="2026Q3")
     o_due, o_out = off.debt["due"][0, :, 0], off.debt["outstanding"][0, :, 0]
     o_int = o_due - off.debt["refinanced"][0, :, 0] - (np.r_[10.0, o_out[:-1]] - o_out)
     np.testing.assert_allclose(o_int[2:], np.r_[10.0, o_out[:-1]][2:] * 0.0125, atol=1e-12)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 ON = EngineParams(dscr_covenants=True)
@@ -33,14 +33,14 @@ def test_a_dscr_breach_accelerates_the_loan_after_the_cure_period() -> None:
     # 20.4. Without the covenant it pays 0.4 a quarter through quarter 19 and fails in 20.
     net = rent_stops_spv()
     f = FactorPaths.flat(1, 24, base_rate=0.0, equity_window=0.0)
-    res = simulate(net, f, horizon="2031Q3", params=ON)
+    res = simulate_paths(net, f, horizon="2031Q3", params=ON)
     ids = res.entity_ids
     spv, bank = ids.index("spv"), ids.index("bank")
     assert res.entity is not None
     assert res.entity["cash"][0, 3, spv] == pytest.approx(6.4, abs=1e-12)
     assert res.default_quarter[0, spv] == 4
     assert res.creditor_losses()[0, bank, spv] == pytest.approx(20.4 - 6.4, abs=1e-12)
-    off = simulate(net, f, horizon="2031Q3")
+    off = simulate_paths(net, f, horizon="2031Q3")
     assert off.default_quarter[0, spv] == 20
     ref = simulate_reference(net, f, horizon="2031Q3", params=ON)
     np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
@@ -56,7 +56,7 @@ def test_a_trailing_dscr_breaches_later_than_a_quarterly_one() -> None:
     net = rent_stops_spv()
     f = FactorPaths.flat(1, 24, base_rate=0.0, equity_window=0.0)
     prm = EngineParams(dscr_covenants=True, dscr_window_quarters=4)
-    res = simulate(net, f, horizon="2031Q3", params=prm)
+    res = simulate_paths(net, f, horizon="2031Q3", params=prm)
     ids = res.entity_ids
     spv, bank = ids.index("spv"), ids.index("bank")
     assert res.entity is not None
@@ -78,7 +78,7 @@ def test_a_cash_sweep_prepays_half_the_excess_cash() -> None:
           "amount": 20.0, "rate": 0.0, "start": "2025-10-01", "end": "2035-01-01",
           "covenants": {"cash_sweep": 0.5}}])
     f = FactorPaths.flat(1, 3, base_rate=0.0)
-    res = simulate(net, f, horizon="2026Q2", params=ON)
+    res = simulate_paths(net, f, horizon="2026Q2", params=ON)
     assert res.debt is not None and res.entity is not None
     np.testing.assert_allclose(res.debt["outstanding"][0, :, 0], [16.0, 14.0, 13.0],
                                atol=1e-12)
@@ -102,8 +102,8 @@ def test_a_default_among_its_peers_shuts_the_debt_market_to_a_borrower() -> None
           "rate": 0.0, "start": "2025-10-01", "end": "2026-03-01"}])
     f = FactorPaths.flat(1, 3, base_rate=0.0)
     prm = EngineParams(refinancing_conditions=True)
-    res = simulate(net, f, horizon="2026Q2", params=prm)
-    off = simulate(net, f, horizon="2026Q2")
+    res = simulate_paths(net, f, horizon="2026Q2", params=prm)
+    off = simulate_paths(net, f, horizon="2026Q2")
     ids = res.entity_ids
     n2 = ids.index("n2")
     assert res.default_quarter[0, ids.index("n1")] == 0

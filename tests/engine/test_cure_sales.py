@@ -9,7 +9,7 @@ import pytest
 from engine_nets import make_network
 from scipy.optimize import brentq
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 FLEET = {"generation": "H100", "quantity": 1000, "delivery": "2025-10-01"}
@@ -47,7 +47,7 @@ def test_a_breach_is_cured_by_selling_pledged_gpus() -> None:
     # a quarter of its book goes with the sale. Quarter 2: nothing is due.
     f = halved()
     net = borrower_network(4.5, 0.0)
-    res = simulate(net, f, horizon="2026Q3", params=SALES)
+    res = simulate_paths(net, f, horizon="2026Q3", params=SALES)
     assert res.debt is not None and res.entity is not None
     b = res.entity_ids.index("b")
     assert res.default_quarter[0, b] == -1
@@ -56,7 +56,7 @@ def test_a_breach_is_cured_by_selling_pledged_gpus() -> None:
                                atol=1e-12)
     np.testing.assert_allclose(res.entity["cash"][0, :, b], 0.0, atol=1e-12)
     # without sales the 0.5 is owed in cash, which B does not have
-    cash_only = simulate(net, f, horizon="2026Q3",
+    cash_only = simulate_paths(net, f, horizon="2026Q3",
                          params=EngineParams(ltv_covenants=True))
     assert cash_only.default_quarter[0, b] == 1
     ref = simulate_reference(net, f, horizon="2026Q3", params=SALES)
@@ -69,7 +69,7 @@ def test_spare_cash_pays_first_and_sales_do_the_rest() -> None:
     # cash 0.2 above a zero buffer pays 0.2 of the 0.5 excess; the remaining 0.3 needs a
     # sale of 0.3 / 0.2 = 1.5: prepayment 1.7, loan 2.8 against a pool of 3.5 (80%)
     net = borrower_network(4.5, 0.2)
-    res = simulate(net, halved(), horizon="2026Q3", params=SALES)
+    res = simulate_paths(net, halved(), horizon="2026Q3", params=SALES)
     assert res.debt is not None and res.entity is not None
     np.testing.assert_allclose(res.debt["paid"][0, :, 0], [0.0, 1.7, 0.0, 0.0], atol=1e-12)
     np.testing.assert_allclose(res.debt["outstanding"][0, 1:, 0], 2.8, atol=1e-12)
@@ -82,7 +82,7 @@ def test_a_pool_too_small_to_cure_ends_in_default() -> None:
     # it all cures 5·0.2 = 1 and leaves 1 owed in cash that B does not have: B defaults,
     # and its whole fleet goes in the default instead
     net = borrower_network(6.0, 0.0)
-    res = simulate(net, halved(), horizon="2026Q3", params=SALES)
+    res = simulate_paths(net, halved(), horizon="2026Q3", params=SALES)
     b = res.entity_ids.index("b")
     assert res.default_quarter[0, b] == 1
     ref = simulate_reference(net, halved(), horizon="2026Q3", params=SALES)
@@ -108,7 +108,7 @@ def test_the_sale_moves_the_price_it_is_made_at() -> None:
 
     m = brentq(lambda x: x - math.exp(-beta * sale(x) / x / 40.0), 0.9, 1.0, xtol=1e-15)
     v = sale(m)
-    res = simulate(net, f, horizon="2026Q3", params=prm)
+    res = simulate_paths(net, f, horizon="2026Q3", params=prm)
     assert res.debt is not None and res.gpu_price is not None
     h100 = res.compiled.generations.index("H100")
     # the recorded price is the resale level (0.5) × the fire-sale multiplier
@@ -143,8 +143,8 @@ def test_one_cure_sale_breaches_the_next_borrower() -> None:
     f = halved()
     loud_params = EngineParams(ltv_covenants=True, ltv_cure_sales=True,
                                fire_sale_feedback=True)
-    quiet = simulate(net, f, horizon="2026Q3", params=SALES)
-    loud = simulate(net, f, horizon="2026Q3", params=loud_params)
+    quiet = simulate_paths(net, f, horizon="2026Q3", params=SALES)
+    loud = simulate_paths(net, f, horizon="2026Q3", params=loud_params)
     assert quiet.debt is not None and loud.debt is not None and loud.entity is not None
     b_loan, c_loan = (loud.compiled.debt_ids.index(x) for x in ("b_loan", "c_loan"))
     assert quiet.debt["paid"][0, 1, b_loan] == pytest.approx(1.0, abs=1e-12)

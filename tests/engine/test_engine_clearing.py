@@ -9,7 +9,7 @@ import pytest
 from engine_nets import make_network
 
 from bubblescope.contagion import eisenberg_noe, rogers_veraart
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 
 
 def textbook(L: np.ndarray, e: np.ndarray, b: np.ndarray) -> object:
@@ -35,7 +35,7 @@ def textbook(L: np.ndarray, e: np.ndarray, b: np.ndarray) -> object:
 def engine_payments(net: object, n: int, params: EngineParams) -> np.ndarray:
     """Total paid by each bank in quarter 0."""
     f = FactorPaths.flat(1, 1, base_rate=0.0, equity_window=0.0)
-    res = simulate(net, f, horizon="2025Q4", params=params)
+    res = simulate_paths(net, f, horizon="2025Q4", params=params)
     c = res.compiled
     paid = np.zeros(n)
     np.add.at(paid, c.debtor, res.debt["paid"][0, 0])
@@ -108,7 +108,7 @@ def test_seniority_tiers_clear_by_hand() -> None:
           "rate": 0.0, "start": "2025-10-01", "end": "2025-12-01"}])
     f = FactorPaths.flat(1, 1, base_rate=0.0, equity_window=0.0)
     for mode in ("eisenberg_noe", "loop"):
-        res = simulate(net, f, horizon="2025Q4",
+        res = simulate_paths(net, f, horizon="2025Q4",
                        params=EngineParams(clearing=mode, recovery_claims=0.0))
         c = res.compiled
         paid = dict(zip(c.debt_ids, res.debt["paid"][0, 0], strict=True))
@@ -131,7 +131,7 @@ def test_reference_clears_the_same_way(seed: int, mode: str) -> None:
                           default_cost_beta=0.9)
     net = textbook(L, e, b)
     f = FactorPaths.flat(1, 1, base_rate=0.0, equity_window=0.0)
-    res = simulate(net, f, horizon="2025Q4", params=params)
+    res = simulate_paths(net, f, horizon="2025Q4", params=params)
     ref = simulate_reference(net, f, horizon="2025Q4", params=params)
     np.testing.assert_allclose(res.debt["paid"], ref["debt_paid"], atol=1e-10, rtol=0)
     np.testing.assert_allclose(res.shortfall, ref["shortfall"], atol=1e-10, rtol=0)

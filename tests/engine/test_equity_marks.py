@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 
@@ -24,8 +24,8 @@ def test_a_stake_is_marked_down_to_zero_when_its_issuer_loses_its_equity() -> No
           "amount": 4.0, "rate": 0.0, "start": "2025-10-01", "end": "2030-01-01"}])
     f = FactorPaths.flat(1, 2, base_rate=0.0, equity_window=0.0)
     on = EngineParams(equity_marks=True)
-    res = simulate(net, f, horizon="2026Q1", params=on)
-    off = simulate(net, f, horizon="2026Q1")
+    res = simulate_paths(net, f, horizon="2026Q1", params=on)
+    off = simulate_paths(net, f, horizon="2026Q1")
     ids = res.entity_ids
     vendor, lab = ids.index("vendor"), ids.index("lab")
     assert res.entity is not None and off.entity is not None
@@ -47,7 +47,7 @@ def test_vendor_revenue_stops_when_its_customer_fails() -> None:
         [{"id": "chips", "kind": "chip_purchase", "buyer": "lab", "vendor": "vendor",
           "amount": 8.0, "start": "2025-10-01", "end": "2027-10-01"}])
     f = FactorPaths.flat(1, 8, base_rate=0.0, equity_window=0.0)
-    res = simulate(net, f, horizon="2027Q3", params=EngineParams(equity_marks=True))
+    res = simulate_paths(net, f, horizon="2027Q3", params=EngineParams(equity_marks=True))
     ids = res.entity_ids
     assert res.trade is not None and res.entity is not None
     assert res.default_quarter[0, ids.index("lab")] == 2

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 
@@ -38,9 +38,9 @@ def test_one_fire_sale_topples_the_next_borrower() -> None:
     # (recovery_claims = 0 keeps loan sales out of the hand numbers; B's loan to A counts
     # for nothing in B's estate anyway, since A's waterfall pays that claim)
     on = EngineParams(fire_sale_feedback=True, gpu_price_impact=0.2, recovery_claims=0.0)
-    off = simulate(net, f, horizon="2025Q4",
+    off = simulate_paths(net, f, horizon="2025Q4",
                    params=EngineParams(gpu_price_impact=0.2, recovery_claims=0.0))
-    res = simulate(net, f, horizon="2025Q4", params=on)
+    res = simulate_paths(net, f, horizon="2025Q4", params=on)
     ids = res.entity_ids
     a, b, c = (ids.index(x) for x in "abc")
     m = 0.8 ** 10
@@ -94,7 +94,7 @@ def test_one_seizure_breaches_the_other_lenders_ltv() -> None:
     net = ltv_network()
     both = EngineParams(fire_sale_feedback=True, ltv_covenants=True, gpu_price_impact=0.2,
                         recovery_claims=0.0)
-    res = simulate(net, f, horizon="2026Q1", params=both)
+    res = simulate_paths(net, f, horizon="2026Q1", params=both)
     ids = res.entity_ids
     m = 0.8 ** 10
     assert res.default_quarter[0, ids.index("a")] == 0
@@ -112,9 +112,9 @@ def test_one_seizure_breaches_the_other_lenders_ltv() -> None:
     for prm in (EngineParams(ltv_covenants=True, recovery_claims=0.0),
                 EngineParams(fire_sale_feedback=True, gpu_price_impact=0.2,
                              recovery_claims=0.0)):
-        r = simulate(net, f, horizon="2026Q1", params=prm)
+        r = simulate_paths(net, f, horizon="2026Q1", params=prm)
         assert r.default_quarter[0, ids.index("b")] == -1
-    fs_only = simulate(net, f, horizon="2026Q1", params=EngineParams(
+    fs_only = simulate_paths(net, f, horizon="2026Q1", params=EngineParams(
         fire_sale_feedback=True, gpu_price_impact=0.2, recovery_claims=0.0))
     amp = res.amplification(fs_only)
     assert amp["defaults"][0] == 2 and amp["defaults_without"][0] == 1
@@ -134,7 +134,7 @@ def test_a_breach_within_the_cure_period_owes_nothing_yet() -> None:
     f = FactorPaths.flat(1, 4, base_rate=0.0, equity_window=0.0)
     f.gpu_resale["default"][:, 1:] = 0.5
     prm = EngineParams(ltv_covenants=True)
-    res = simulate(net, f, horizon="2026Q3", params=prm)
+    res = simulate_paths(net, f, horizon="2026Q3", params=prm)
     assert res.debt is not None
     np.testing.assert_allclose(res.debt["paid"][0, :, 0], [0.0, 0.0, 2.0, 0.0], atol=1e-12)
     np.testing.assert_allclose(res.debt["outstanding"][0, :, 0], [6.0, 6.0, 4.0, 4.0],

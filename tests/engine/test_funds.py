@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 
@@ -35,7 +35,7 @@ def test_a_fund_whose_losses_exceed_its_equity_makes_its_bank_lose() -> None:
     net = fund_network()
     f = FactorPaths.flat(1, 4, base_rate=0.0, equity_window=0.0)  # markets shut
     on = EngineParams(fund_wind_down=True)
-    res = simulate(net, f, horizon="2026Q3", params=on)
+    res = simulate_paths(net, f, horizon="2026Q3", params=on)
     ids = res.entity_ids
     fund, bank, lp, borrower = (ids.index(x) for x in ("fund", "bank", "lp", "borrower"))
     assert res.default_quarter[0, borrower] == 0
@@ -50,7 +50,7 @@ def test_a_fund_whose_losses_exceed_its_equity_makes_its_bank_lose() -> None:
     np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
     np.testing.assert_allclose(res.loss_debt, ref["loss_debt"], atol=1e-12)
     # switched off: the fund carries on with negative equity and the bank is whole
-    off = simulate(net, f, horizon="2026Q3")
+    off = simulate_paths(net, f, horizon="2026Q3")
     assert off.default_quarter[0, fund] == -1
     assert off.creditor_losses()[0, bank, fund] == 0.0
 
@@ -83,7 +83,7 @@ def test_securitisation_passes_pool_losses_to_tranches_bottom_up() -> None:
               {"name": "senior", "attachment": 0.3, "detachment": 1.0, "coupon": 0.0,
                "holders": [{"holder": "ins", "share": 1.0}]}]}])
     f = FactorPaths.flat(1, 2, base_rate=0.0, equity_window=0.0)
-    res = simulate(net, f, horizon="2026Q1", params=EngineParams(recovery_claims=0.5))
+    res = simulate_paths(net, f, horizon="2026Q1", params=EngineParams(recovery_claims=0.5))
     ids = res.entity_ids
     assert res.default_quarter[0, ids.index("abs")] == 0
     debt = res.compiled.debt_ids

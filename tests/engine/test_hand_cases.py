@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import FactorPaths, compile_network, simulate
+from bubblescope.engine import FactorPaths, compile_network, simulate_paths
 from bubblescope.engine.stages.schedules import annuity_level
 
 
@@ -20,7 +20,7 @@ def test_annuity_loan_matches_the_textbook() -> None:
     payment = 100 * 0.02 / (1 - 1.02 ** -8)
     assert payment == pytest.approx(13.650980, abs=1e-6)
     assert annuity_level(100.0, 0.02, 8) == pytest.approx(payment, rel=1e-12)
-    res = simulate(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon="2028Q3")
+    res = simulate_paths(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon="2028Q3")
     paid = res.debt["paid"][0, :, 0]
     np.testing.assert_allclose(paid[:8], payment, rtol=1e-12)
     np.testing.assert_allclose(paid[8:], 0.0, atol=1e-12)
@@ -50,7 +50,7 @@ def spv_network(lessee_cash: float) -> object:
 
 def test_spv_bond_defaults_when_its_only_lessee_stops_paying() -> None:
     f = FactorPaths.flat(1, 20, base_rate=0.0)
-    res = simulate(spv_network(0.35), f, horizon="2030Q3")
+    res = simulate_paths(spv_network(0.35), f, horizon="2030Q3")
     ids = res.entity_ids
     lessee, spv, holder = (ids.index(x) for x in ("lessee", "spv", "holder"))
     # the lessee pays 0.15 in 2025Q4 and 2026Q1, then has 0.05 left: it defaults in 2026Q2
@@ -63,7 +63,7 @@ def test_spv_bond_defaults_when_its_only_lessee_stops_paying() -> None:
     assert loss[holder, spv] == pytest.approx(10.15 - 5.05, abs=1e-12)
     assert res.shortfall[0, spv] == pytest.approx(5.10, abs=1e-12)
     # with a solvent lessee nothing defaults and the bond pays every coupon
-    ok = simulate(spv_network(100.0), f, horizon="2030Q3")
+    ok = simulate_paths(spv_network(100.0), f, horizon="2030Q3")
     assert not ok.defaulted.any()
     np.testing.assert_allclose(ok.debt["paid"][0, :, 0], 0.15, rtol=1e-12)
 
@@ -79,7 +79,7 @@ def test_equity_is_wiped_before_the_senior_lender_loses() -> None:
           "seniority": "senior_secured"},
          {"id": "stake", "kind": "equity_stake", "investor": "investor", "issuer": "firm",
           "amount": 3.0, "status": "funded", "amount_type": "drawn"}])
-    res = simulate(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon="2028Q3")
+    res = simulate_paths(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon="2028Q3")
     firm = res.entity_ids.index("firm")
     bank = res.entity_ids.index("bank")
     dq = res.default_quarter[0, firm]
@@ -101,8 +101,8 @@ def test_take_or_pay_pays_its_minimum_when_demand_collapses() -> None:
         [{"id": "cc", "kind": "compute_contract", "buyer": "buyer", "seller": "cloud",
           "amount": 40.0, "take_or_pay_share": 0.6, "start": "2026-01-01",
           "end": "2036-01-01"}])
-    normal = simulate(net, FactorPaths.flat(1, 8), horizon="2027Q3")
-    crash = simulate(net, FactorPaths.flat(1, 8, ai_demand=0.05), horizon="2027Q3")
+    normal = simulate_paths(net, FactorPaths.flat(1, 8), horizon="2027Q3")
+    crash = simulate_paths(net, FactorPaths.flat(1, 8, ai_demand=0.05), horizon="2027Q3")
     np.testing.assert_allclose(normal.trade["paid"][0, 1:, 0], 1.0, rtol=1e-12)
     np.testing.assert_allclose(crash.trade["paid"][0, 1:, 0], 0.6 + 0.4 * 0.05, rtol=1e-12)
     assert crash.trade["paid"][0, 0, 0] == 0.0  # starts 2026Q1
@@ -144,15 +144,15 @@ def test_compile_counts_and_rules() -> None:
 def test_bad_horizon_and_factor_length() -> None:
     net = make_network([{"id": "a"}, {"id": "b"}], [])
     with pytest.raises(ValueError, match="horizon: 2025Q3 comes before"):
-        simulate(net, FactorPaths.flat(1, 10), horizon="2025Q3")
+        simulate_paths(net, FactorPaths.flat(1, 10), horizon="2025Q3")
     with pytest.raises(ValueError, match="horizon"):
-        simulate(net, FactorPaths.flat(1, 10), horizon="soon")
+        simulate_paths(net, FactorPaths.flat(1, 10), horizon="soon")
     with pytest.raises(ValueError, match="factors: 10 quarters given"):
-        simulate(net, FactorPaths.flat(1, 10))
+        simulate_paths(net, FactorPaths.flat(1, 10))
     with pytest.raises(ValueError, match="factors"):
-        simulate(net, np.ones((2, 97)))  # type: ignore[arg-type]
+        simulate_paths(net, np.ones((2, 97)))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="factors: paths start in 2026Q1"):
-        simulate(net, FactorPaths.baseline(1, 97, start="2026Q1"))
+        simulate_paths(net, FactorPaths.baseline(1, 97, start="2026Q1"))
 
 
 def test_residual_goes_to_the_listed_owners() -> None:
@@ -163,7 +163,7 @@ def test_residual_goes_to_the_listed_owners() -> None:
           "equity_market_access": 0.0}],
         [{"id": "stake", "kind": "equity_stake", "investor": "owner", "issuer": "firm",
           "amount": 10.0, "ownership": 0.8, "status": "funded", "amount_type": "drawn"}])
-    res = simulate(net, FactorPaths.flat(1, 4, base_rate=0.0), horizon="2026Q3")
+    res = simulate_paths(net, FactorPaths.flat(1, 4, base_rate=0.0), horizon="2026Q3")
     assert res.default_quarter[0, 1] == 0
     assert res.entity is not None and res.external_out is not None
     # estate 100 × 50% = 50; opex 1 paid in full; 49 left: 80% to the owner
@@ -206,7 +206,7 @@ def test_a_defaulters_loans_are_not_counted_twice() -> None:
          {"id": "bl", "lender": "l", "borrower": "b", "amount": 12.0, "end": "2025-12-01",
           **loan}])
     f = FactorPaths.flat(1, 3, base_rate=0.0, equity_window=0.0)
-    res = simulate(net, f, horizon="2026Q2")
+    res = simulate_paths(net, f, horizon="2026Q2")
     ids, debt = res.entity_ids, res.compiled.debt_ids
     assert res.default_quarter[0, ids.index("a")] == 0
     assert res.default_quarter[0, ids.index("b")] == 0

@@ -6,7 +6,7 @@ import numpy as np
 from engine_nets import assert_matches_reference
 from hypothesis import given, settings
 
-from bubblescope.engine import Results, simulate
+from bubblescope.engine import EngineResults, simulate_paths
 from bubblescope.engine.factors import FactorPaths
 from bubblescope.testing.engine_strategies import (
     ample_cash_networks,
@@ -19,7 +19,7 @@ HORIZON = "2031Q3"  # 24 quarters from 2025Q4
 TOL = 1e-8
 
 
-def check_money_conserved(res: Results) -> None:
+def check_money_conserved(res: EngineResults) -> None:
     """Each quarter, the change in total cash equals external inflows less outflows."""
     assert res.entity is not None and res.external_in is not None
     total = res.entity["cash"].sum(axis=2)
@@ -28,7 +28,7 @@ def check_money_conserved(res: Results) -> None:
                                atol=TOL * max(1.0, np.abs(total).max()))
 
 
-def check_balance_sheets(res: Results) -> None:
+def check_balance_sheets(res: EngineResults) -> None:
     e = res.entity
     assert e is not None
     np.testing.assert_allclose(e["assets"] - e["liabilities"], e["book_equity"], atol=TOL)
@@ -36,7 +36,7 @@ def check_balance_sheets(res: Results) -> None:
     assert np.all(e["assets"][dead] == 0) and np.all(e["liabilities"][dead] == 0)
 
 
-def check_losses_match_shortfalls(res: Results) -> None:
+def check_losses_match_shortfalls(res: EngineResults) -> None:
     per_debtor = res.creditor_losses().sum(axis=1)
     np.testing.assert_allclose(per_debtor, res.shortfall, atol=TOL)
     assert np.all(res.loss_debt >= -TOL) and np.all(res.loss_trade >= -TOL)
@@ -44,7 +44,7 @@ def check_losses_match_shortfalls(res: Results) -> None:
     assert np.all(np.abs(res.shortfall[~res.defaulted]) <= TOL)
 
 
-def check_seniority(res: Results) -> None:
+def check_seniority(res: EngineResults) -> None:
     """At a default, a junior class recovers something only if every more senior
     unsecured class is paid in full; secured claims recover at least as much as
     senior unsecured ones."""
@@ -69,14 +69,14 @@ def check_seniority(res: Results) -> None:
             assert min(frac[0]) >= max(frac[1]) - 1e-9
 
 
-def check_cash(res: Results) -> None:
+def check_cash(res: EngineResults) -> None:
     e = res.entity
     assert e is not None
     assert np.all(e["cash"] >= -TOL)
     assert np.all(e["cash"][e["alive"] == 0] == 0)
 
 
-def check_all(res: Results) -> None:
+def check_all(res: EngineResults) -> None:
     check_money_conserved(res)
     check_balance_sheets(res)
     check_losses_match_shortfalls(res)
@@ -87,7 +87,7 @@ def check_all(res: Results) -> None:
 @settings(max_examples=60)
 @given(net=engine_networks(), factors=factor_paths(3, 24))
 def test_invariants_and_reference_agree(net, factors) -> None:  # type: ignore[no-untyped-def]
-    res = simulate(net, factors, horizon=HORIZON, chunk_size=2)
+    res = simulate_paths(net, factors, horizon=HORIZON, chunk_size=2)
     check_all(res)
     ref = simulate_reference(net, factors, horizon=HORIZON)
     assert_matches_reference(res, ref)
@@ -96,7 +96,7 @@ def test_invariants_and_reference_agree(net, factors) -> None:  # type: ignore[n
 @settings(max_examples=30)
 @given(net=ample_cash_networks())
 def test_no_shocks_and_ample_cash_pay_to_the_cent(net) -> None:  # type: ignore[no-untyped-def]
-    res = simulate(net, FactorPaths.flat(2, 24), horizon=HORIZON)
+    res = simulate_paths(net, FactorPaths.flat(2, 24), horizon=HORIZON)
     assert not res.defaulted.any()
     assert res.debt is not None and res.trade is not None and res.entity is not None
     np.testing.assert_allclose(res.debt["paid"], res.debt["due"], atol=1e-12)
@@ -115,6 +115,6 @@ def test_no_shocks_and_ample_cash_pay_to_the_cent(net) -> None:  # type: ignore[
                                atol=1e-7)
 
 
-def _initial_equity(res: Results) -> np.ndarray:
+def _initial_equity(res: EngineResults) -> np.ndarray:
     assert res.initial_equity is not None
     return res.initial_equity

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import FactorPaths, simulate
+from bubblescope.engine import FactorPaths, simulate_paths
 
 
 def bullet_borrower(**firm: float) -> object:
@@ -23,7 +23,7 @@ def test_maturing_principal_is_refinanced_while_the_market_is_open() -> None:
     f = FactorPaths(**{**_fields(f),
                        "credit_spread": {"IG": f.credit_spread["IG"],
                                          "HY": np.array([[0.04] * 8, [0.12] * 8])}})
-    res = simulate(bullet_borrower(), f, horizon="2027Q3")
+    res = simulate_paths(bullet_borrower(), f, horizon="2027Q3")
     firm = res.entity_ids.index("firm")
     assert res.debt is not None
     # open market: the 10 due in 2026Q3 rolls over (and is refinanced again each quarter)
@@ -42,7 +42,7 @@ def test_facility_draw_covers_a_shortfall_before_anything_else() -> None:
           "min_cash_buffer": 0.5}],
         [{"id": "rcf", "kind": "credit_facility", "lender": "bank", "borrower": "firm",
           "amount": 3.0, "drawn": 0.0, "rate": 0.0, "end": "2030-01-01"}])
-    res = simulate(net, FactorPaths.flat(1, 8, base_rate=0.0), horizon="2027Q3")
+    res = simulate_paths(net, FactorPaths.flat(1, 8, base_rate=0.0), horizon="2027Q3")
     firm = res.entity_ids.index("firm")
     assert res.debt is not None and res.entity is not None
     # quarter 0 needs 1 of opex + 0.5 buffer: it draws 1.5, keeps 0.5
@@ -63,9 +63,9 @@ def test_equity_raise_depends_on_the_window() -> None:
     net = make_network(
         [{"id": "lab", "kind": "other", "cash": 1.0, "other_assets": 50.0,
           "operating_costs": 8.0, "equity_market_access": 1.0}], [])
-    shut = simulate(net, FactorPaths.flat(1, 4, base_rate=0.0, equity_window=0.0),
+    shut = simulate_paths(net, FactorPaths.flat(1, 4, base_rate=0.0, equity_window=0.0),
                     horizon="2026Q3")
-    open_ = simulate(net, FactorPaths.flat(1, 4, base_rate=0.0), horizon="2026Q3")
+    open_ = simulate_paths(net, FactorPaths.flat(1, 4, base_rate=0.0), horizon="2026Q3")
     assert shut.default_quarter[0, 0] == 0
     assert open_.default_quarter[0, 0] == -1
     assert open_.entity is not None
@@ -82,7 +82,7 @@ def test_floating_rate_follows_the_base_rate() -> None:
     f = FactorPaths.flat(1, 4)
     base = np.array([[0.01, 0.03, 0.05, 0.0]])
     f = FactorPaths(**{**_fields(f), "base_rate": base})
-    res = simulate(net, f, horizon="2026Q3")
+    res = simulate_paths(net, f, horizon="2026Q3")
     assert res.debt is not None
     np.testing.assert_allclose(res.debt["paid"][0, :, 0], 40.0 * (base[0] + 0.02) / 4)
 
@@ -96,7 +96,7 @@ def test_chip_payments_move_with_the_delivery_delay() -> None:
                          {"date": "2026-07-01", "amount": 4.0, "generation": "GB300"}]}])
     f = FactorPaths.flat(2, 8)
     f = FactorPaths(**{**_fields(f), "chip_delay": np.array([[0.0] * 8, [2.0] * 8])})
-    res = simulate(net, f, horizon="2027Q3")
+    res = simulate_paths(net, f, horizon="2027Q3")
     assert res.trade is not None and res.entity is not None
     paid = res.trade["paid"][:, :, :].sum(axis=2)
     np.testing.assert_allclose(paid[0, [1, 3]], [2.0, 4.0])
@@ -124,7 +124,7 @@ def test_debt_rolled_over_at_maturity_gets_a_new_term() -> None:
     f = FactorPaths.flat(1, 12, base_rate=0.0)
     net = bullet_borrower()
     termed = EngineParams(refinance_term_quarters=4)
-    res = simulate(net, f, horizon="2028Q3", params=termed)
+    res = simulate_paths(net, f, horizon="2028Q3", params=termed)
     assert res.debt is not None and res.entity is not None
     refi = res.debt["refinanced"][0, :, 0]
     np.testing.assert_allclose(refi[:7], [0, 0, 0, 7.4, 0, 0, 0], atol=1e-12)
@@ -133,7 +133,7 @@ def test_debt_rolled_over_at_maturity_gets_a_new_term() -> None:
     firm = res.entity_ids.index("firm")
     np.testing.assert_allclose(res.entity["cash"][0, 4:7, firm], [0.426, 0.852, 1.278],
                                atol=1e-12)
-    rolling = simulate(net, f, horizon="2028Q3")
+    rolling = simulate_paths(net, f, horizon="2028Q3")
     assert rolling.debt is not None
     assert (rolling.debt["refinanced"][0, 3:8, 0] > 0).all()
     ref = simulate_reference(net, f, horizon="2028Q3", params=termed)

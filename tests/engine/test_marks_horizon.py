@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import FactorPaths, simulate
+from bubblescope.engine import FactorPaths, simulate_paths
 from bubblescope.engine.compile import compile_network, remaining_contracted
 from bubblescope.engine.quarter import quarter
 from bubblescope.engine.stages.marks import asset_coverage, bullet_price
@@ -34,7 +34,8 @@ def spv_network() -> object:
 def prices(net, horizon: str, debt_id: str, factors) -> np.ndarray:  # type: ignore[no-untyped-def]
     """The engine's price of ``debt_id`` per path and quarter."""
     c = compile_network(net, horizon)
-    res = simulate(c, factors(c.n_quarters), keep_paths=False, price_of=[c.debt_ids.index(debt_id)])
+    res = simulate_paths(c, factors(c.n_quarters), keep_paths=False,
+                         price_of=[c.debt_ids.index(debt_id)])
     assert res.debt_price is not None
     return res.debt_price[:, :, 0]
 
@@ -97,9 +98,9 @@ def test_hyperion_bond_marks_do_not_depend_on_the_horizon(ai2025) -> None:  # ty
 def test_keep_prices_gives_the_prices_of_a_full_run() -> None:
     net = spv_network()
     f = FactorPaths.flat(3, 5, base_rate=0.01)
-    full = simulate(net, f, horizon="2026Q4")
-    lean = simulate(net, f, horizon="2026Q4", keep_paths=False, keep_prices=True)
+    full = simulate_paths(net, f, horizon="2026Q4")
+    lean = simulate_paths(net, f, horizon="2026Q4", keep_paths=False, keep_prices=True)
     assert lean.entity is None and lean.debt is None
     np.testing.assert_array_equal(lean.debt_price, full.debt_price)
     np.testing.assert_array_equal(lean.gpu_price, full.gpu_price)
-    assert simulate(net, f, horizon="2026Q4", keep_paths=False).debt_price is None
+    assert simulate_paths(net, f, horizon="2026Q4", keep_paths=False).debt_price is None

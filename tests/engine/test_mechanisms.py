@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_invariants import HORIZON, check_all
 
-from bubblescope.engine import EngineParams, simulate
+from bubblescope.engine import EngineParams, simulate_paths
 from bubblescope.model.network import Network
 from bubblescope.testing.engine_strategies import (
     engine_networks,
@@ -23,7 +23,7 @@ from bubblescope.testing.reference import simulate_reference
 @given(net=engine_networks(), factors=factor_paths(3, 24), params=mechanism_params())
 def test_invariants_hold_and_reference_agrees_with_mechanisms_on(
         net, factors, params) -> None:  # type: ignore[no-untyped-def]
-    res = simulate(net, factors, horizon=HORIZON, params=params, chunk_size=2)
+    res = simulate_paths(net, factors, horizon=HORIZON, params=params, chunk_size=2)
     check_all(res)
     assert_matches_reference(res, simulate_reference(net, factors, horizon=HORIZON,
                                                      params=params))
@@ -32,8 +32,8 @@ def test_invariants_hold_and_reference_agrees_with_mechanisms_on(
 @settings(max_examples=25, deadline=None)
 @given(net=engine_networks(), factors=factor_paths(2, 24))
 def test_exact_clearing_agrees_with_the_converged_loop(net, factors) -> None:  # type: ignore[no-untyped-def]
-    loop = simulate(net, factors, horizon=HORIZON)
-    exact = simulate(net, factors, horizon=HORIZON,
+    loop = simulate_paths(net, factors, horizon=HORIZON)
+    exact = simulate_paths(net, factors, horizon=HORIZON,
                      params=EngineParams(clearing="eisenberg_noe"))
     np.testing.assert_array_equal(loop.default_quarter, exact.default_quarter)
     assert loop.debt is not None and exact.debt is not None
@@ -45,8 +45,8 @@ def test_switched_off_gives_part_one_back(ai2025: Network) -> None:
     from bubblescope.engine import FactorPaths
 
     f = FactorPaths.baseline(2, 40)
-    a = simulate(ai2025, f, horizon="2035Q3")
-    b = simulate(ai2025, f, horizon="2035Q3",
+    a = simulate_paths(ai2025, f, horizon="2035Q3")
+    b = simulate_paths(ai2025, f, horizon="2035Q3",
                  params=EngineParams(clearing="loop", default_cost_alpha=0.5,
                                      default_cost_beta=0.5))
     assert a.entity is not None and b.entity is not None
@@ -67,8 +67,8 @@ def _permuted(net: Network, seed: int) -> Network:
 @given(net=engine_networks(), factors=factor_paths(2, 24), params=mechanism_params(),
        seed=st.integers(0, 1000))
 def test_entity_order_does_not_change_results(net, factors, params, seed) -> None:  # type: ignore[no-untyped-def]
-    a = simulate(net, factors, horizon=HORIZON, params=params)
-    b = simulate(_permuted(net, seed), factors, horizon=HORIZON, params=params)
+    a = simulate_paths(net, factors, horizon=HORIZON, params=params)
+    b = simulate_paths(_permuted(net, seed), factors, horizon=HORIZON, params=params)
     ca, cb = a.compiled, b.compiled
     ea = [ca.entity_ids.index(x) for x in cb.entity_ids]
     np.testing.assert_array_equal(a.default_quarter[:, ea], b.default_quarter)
@@ -92,8 +92,8 @@ def test_every_switch_off_gives_part_one_back(ai2025: Network) -> None:
                   guarantees=False, dscr_covenants=False, refinancing_conditions=False,
                   ltv_cure_sales=False, refinance_term_quarters=0, dscr_window_quarters=1)
     f = FactorPaths.baseline(2, 40)
-    a = simulate(ai2025, f, horizon="2035Q3")
-    b = simulate(ai2025, f, horizon="2035Q3", params=off)
+    a = simulate_paths(ai2025, f, horizon="2035Q3")
+    b = simulate_paths(ai2025, f, horizon="2035Q3", params=off)
     assert a.entity is not None and b.entity is not None
     for v in a.entity:
         np.testing.assert_array_equal(a.entity[v], b.entity[v])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import FactorPaths, compile_network, simulate
+from bubblescope.engine import FactorPaths, compile_network, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 HORIZON = "2028Q3"   # quarters 0..11 (2025Q4 .. 2028Q3)
@@ -42,7 +42,7 @@ def test_tranches_are_paid_in_the_first_quarter_their_milestone_holds() -> None:
         # no milestone: paid on its date (quarter 1), as before
         {"amount": 1.0, "date": "2026-01-01", "status": "signed"}])
     f = demand_path()
-    res = simulate(net, f, horizon=HORIZON)
+    res = simulate_paths(net, f, horizon=HORIZON)
     assert res.trade is not None
     paid = res.trade["paid"][0, :, 0]
     expected = np.zeros(12)
@@ -62,7 +62,7 @@ def test_ceiling_milestone_tranche_scales_with_the_equity_window() -> None:
                         amount_type="ceiling")
     f = demand_path()
     f.equity_window[:] = 0.5
-    res = simulate(net, f, horizon=HORIZON)
+    res = simulate_paths(net, f, horizon=HORIZON)
     assert res.trade is not None
     paid = res.trade["paid"][0, :, 0]
     expected = np.zeros(12)
@@ -74,7 +74,7 @@ def test_milestone_never_reached_pays_nothing() -> None:
     net = milestone_net([{"amount": 2.0, "date": "2026-01-01", "status": "signed",
                           "min_ai_demand": 1.2}])
     f = FactorPaths.flat(1, 12, base_rate=0.0, ai_demand=1.0)
-    res = simulate(net, f, horizon=HORIZON)
+    res = simulate_paths(net, f, horizon=HORIZON)
     assert res.trade is not None
     np.testing.assert_allclose(res.trade["paid"], 0.0, atol=1e-15)
     lab = res.entity_ids.index("lab")
@@ -89,7 +89,7 @@ def test_milestones_differ_by_path_and_match_the_reference() -> None:
     f = FactorPaths.flat(6, 12, base_rate=0.0)
     f.ai_demand[:] = rng.uniform(0.6, 1.4, size=(6, 12))
     f.equity_window[:] = rng.uniform(0.0, 1.0, size=(6, 12))
-    res = simulate(net, f, horizon=HORIZON, chunk_size=4)
+    res = simulate_paths(net, f, horizon=HORIZON, chunk_size=4)
     ref = simulate_reference(net, f, horizon=HORIZON)
     assert res.trade is not None
     np.testing.assert_allclose(res.trade["paid"], ref["trade_paid"], atol=1e-9, rtol=0)
@@ -119,15 +119,15 @@ def test_growth_waits_for_powered_capacity() -> None:
     assert c.capacity_ratio is not None
     np.testing.assert_allclose(c.capacity_ratio[:, 0], [1.0] * 5 + [2.0] * 7)
     double = FactorPaths.flat(1, 12, base_rate=0.0, ai_demand=2.0)
-    res = simulate(net, double, horizon=HORIZON)
+    res = simulate_paths(net, double, horizon=HORIZON)
     np.testing.assert_allclose(res.entity["revenue"][0, :, 0], [10.0] * 5 + [20.0] * 7,
                                atol=1e-12)
     # capacity still to come does not cut what today's capacity earns
-    res1 = simulate(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon=HORIZON)
+    res1 = simulate_paths(net, FactorPaths.flat(1, 12, base_rate=0.0), horizon=HORIZON)
     np.testing.assert_allclose(res1.entity["revenue"][0, :, 0], [10.0] * 12, atol=1e-12)
     # the scenario's power availability still applies on top: 5 then 10
     half = FactorPaths.flat(1, 12, base_rate=0.0, ai_demand=2.0, power_availability=0.5)
-    res2 = simulate(net, half, horizon=HORIZON)
+    res2 = simulate_paths(net, half, horizon=HORIZON)
     np.testing.assert_allclose(res2.entity["revenue"][0, :, 0], [5.0] * 5 + [10.0] * 7,
                                atol=1e-12)
     ref = simulate_reference(net, half, horizon=HORIZON)
@@ -137,7 +137,7 @@ def test_growth_waits_for_powered_capacity() -> None:
 def test_capacity_ratio_rules() -> None:
     double = FactorPaths.flat(1, 12, base_rate=0.0, ai_demand=2.0)
     # no entries: no cap, so demand 2 doubles revenue at once
-    res = simulate(power_net([]), double, horizon=HORIZON)
+    res = simulate_paths(power_net([]), double, horizon=HORIZON)
     np.testing.assert_allclose(res.entity["revenue"][0, :, 0], [20.0] * 12, atol=1e-12)
     # only future capacity declared: nothing powered at the as-of date, no cap either
     future = power_net([{"source": "grid", "mw": 50.0, "available_from": "2027-01-01"}])
@@ -151,6 +151,6 @@ def test_capacity_ratio_rules() -> None:
     half_ai = make_network(
         [{"id": "lab", "kind": "ai_lab", "revenue": 40.0, "ai_revenue_share": 0.5,
           "power": [{"source": "grid", "mw": 1.0}]}], [])
-    res = simulate(half_ai, double, horizon=HORIZON)
+    res = simulate_paths(half_ai, double, horizon=HORIZON)
     np.testing.assert_allclose(res.entity["revenue"][0, :3, 0], [10.0, 10.0, 10.0],
                                atol=1e-12)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import assert_matches_reference, make_network
 
-from bubblescope.engine import FactorPaths, simulate
+from bubblescope.engine import FactorPaths, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 HORIZON = "2026Q3"   # quarters 0..3
@@ -28,7 +28,7 @@ def test_an_option_is_taken_up_only_from_cash_above_the_buffer(status: str,
                                                                 amount_type: str) -> None:
     net = chip_net(status, amount_type)
     f = FactorPaths.flat(1, 4, base_rate=0.0)
-    res = simulate(net, f, horizon=HORIZON)
+    res = simulate_paths(net, f, horizon=HORIZON)
     assert res.trade is not None and res.entity is not None
     lab, vendor = res.entity_ids.index("lab"), res.entity_ids.index("vendor")
     # hand-worked: 10 cash - 2 buffer = 8 paid in quarter 1, the other 12 lapses
@@ -43,7 +43,7 @@ def test_an_option_is_taken_up_only_from_cash_above_the_buffer(status: str,
 def test_a_signed_committed_purchase_is_owed_in_full() -> None:
     net = chip_net("signed", "committed")
     f = FactorPaths.flat(1, 4, base_rate=0.0)
-    res = simulate(net, f, horizon=HORIZON)
+    res = simulate_paths(net, f, horizon=HORIZON)
     lab = res.entity_ids.index("lab")
     # 20 owed with 10 of cash and no other source of money: the lab defaults in quarter 1
     assert res.default_quarter[0, lab] == 1

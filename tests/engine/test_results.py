@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from test_hand_cases import spv_network
 
-from bubblescope.engine import FactorPaths, simulate
+from bubblescope.engine import FactorPaths, simulate_paths
 
 
 def test_frames_are_tidy_and_consistent() -> None:
     f = FactorPaths.flat(2, 20, base_rate=0.0)
-    res = simulate(spv_network(0.35), f, horizon="2030Q3")
+    res = simulate_paths(spv_network(0.35), f, horizon="2030Q3")
     ef = res.entity_frame()
     assert list(ef.columns) == ["path", "quarter", "entity", "variable", "value"]
     assert len(ef) == 2 * 20 * 3 * 13
@@ -38,8 +38,8 @@ def test_chunking_and_keep_paths_give_the_same_numbers() -> None:
                     equity_window=f.equity_window, power_availability=f.power_availability,
                     chip_delay=f.chip_delay)
     net = spv_network(3.0)
-    whole = simulate(net, f, horizon="2030Q3")
-    parts = simulate(net, f, horizon="2030Q3", chunk_size=2, keep_paths=False)
+    whole = simulate_paths(net, f, horizon="2030Q3")
+    parts = simulate_paths(net, f, horizon="2030Q3", chunk_size=2, keep_paths=False)
     assert parts.entity is None
     np.testing.assert_array_equal(whole.default_quarter, parts.default_quarter)
     np.testing.assert_allclose(whole.loss_debt, parts.loss_debt)
@@ -48,7 +48,7 @@ def test_chunking_and_keep_paths_give_the_same_numbers() -> None:
     with pytest.raises(ValueError, match="keep_paths"):
         parts.entity_frame()
     with pytest.raises(ValueError, match="chunk_size"):
-        simulate(net, f, horizon="2030Q3", chunk_size=0)
+        simulate_paths(net, f, horizon="2030Q3", chunk_size=0)
 
 
 def test_on_quarter_hook_sees_every_chunk_and_quarter() -> None:
@@ -58,7 +58,7 @@ def test_on_quarter_hook_sees_every_chunk_and_quarter() -> None:
         assert state.cash.shape[0] == paths.stop - paths.start
         seen.append((t, paths.start, paths.stop))
 
-    simulate(spv_network(3.0), FactorPaths.flat(5, 4), horizon="2026Q3", chunk_size=2,
+    simulate_paths(spv_network(3.0), FactorPaths.flat(5, 4), horizon="2026Q3", chunk_size=2,
              keep_paths=False, on_quarter=hook)
     assert len(seen) == 3 * 4
     assert {(a, b) for _, a, b in seen} == {(0, 2), (2, 4), (4, 5)}
@@ -67,16 +67,16 @@ def test_on_quarter_hook_sees_every_chunk_and_quarter() -> None:
 def test_keep_paths_refuses_huge_results(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    from bubblescope.engine.simulate import kept_bytes
+    from bubblescope.engine.paths import kept_bytes
 
-    sim_module = importlib.import_module("bubblescope.engine.simulate")
+    sim_module = importlib.import_module("bubblescope.engine.paths")
 
     net = spv_network(3.0)
-    res = simulate(net, FactorPaths.flat(2, 97))
+    res = simulate_paths(net, FactorPaths.flat(2, 97))
     # 3 entities, 1 bond, 1 lease: 8 × 97 × (13·3 + 6 + 3 + 2) bytes a path (the debt
     # variables include the price)
     assert kept_bytes(res.compiled, 1) == 8 * 97 * 50
     monkeypatch.setattr(sim_module, "KEEP_PATHS_LIMIT", 8 * 97 * 50 * 10)
     with pytest.raises(ValueError, match="keep_paths: per-path results for 11 paths"):
-        simulate(net, FactorPaths.flat(11, 97))
-    assert simulate(net, FactorPaths.flat(11, 97), keep_paths=False).paths == 11
+        simulate_paths(net, FactorPaths.flat(11, 97))
+    assert simulate_paths(net, FactorPaths.flat(11, 97), keep_paths=False).paths == 11

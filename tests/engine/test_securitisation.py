@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_invariants import check_all
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.engine.calendar import lease_rents
 from bubblescope.engine.compile import compile_network
 from bubblescope.engine.securitisation import (
@@ -133,7 +133,7 @@ def test_the_sponsor_funds_the_reserve_at_the_as_of_date() -> None:
 
 def test_full_performance_repays_the_notes_on_schedule_and_leaves_the_equity_its_residual(
         ) -> None:
-    res = simulate(deal_network(20.0), flat(), horizon=HORIZON, keep_paths=True)
+    res = simulate_paths(deal_network(20.0), flat(), horizon=HORIZON, keep_paths=True)
     c = res.compiled
     ids, debt = c.entity_ids, c.debt_ids
     assert not res.defaulted.any()
@@ -174,7 +174,7 @@ def test_a_lessee_default_passes_the_loss_to_the_tranches_bottom_up() -> None:
     # mezzanine (1.05 outstanding): the senior loses 0, the mezzanine 0.675, the equity
     # (the landlord's stake at its cost 1.2) all of it. The pool's loss to the trust,
     # 6 − (3 + 1.125) = 1.875, is 0 + 0.675 + 1.2.
-    res = simulate(deal_network(4.5), flat(), horizon=HORIZON, keep_paths=True)
+    res = simulate_paths(deal_network(4.5), flat(), horizon=HORIZON, keep_paths=True)
     c = res.compiled
     ids, debt = c.entity_ids, c.debt_ids
     assert res.default_quarter[0, ids.index("tenant")] == 5
@@ -202,7 +202,7 @@ def test_an_earlier_default_reaches_the_senior_notes() -> None:
     # It pays the senior its 0.75 of quarter 2 (0.375 left), owes 0.75 in quarter 3 and
     # defaults: the senior (3.6 − 1.5 = 2.1 outstanding) gets the 0.375 and loses 1.725,
     # the mezzanine loses its 1.2, the equity its 1.2.
-    res = simulate(deal_network(1.5), flat(), horizon=HORIZON, keep_paths=True)
+    res = simulate_paths(deal_network(1.5), flat(), horizon=HORIZON, keep_paths=True)
     ids = res.entity_ids
     assert res.default_quarter[0, ids.index("tenant")] == 2
     assert res.default_quarter[0, ids.index("trust")] == 3
@@ -218,7 +218,7 @@ def test_reference_matches_the_engine_on_a_securitisation(tenant_cash: float,
     net = deal_network(tenant_cash, senior_coupon=0.05)
     f = FactorPaths.flat(2, 10, base_rate=0.02, equity_window=0.5)
     params = EngineParams(clearing=clearing, equity_marks=True, strategic_default=True)
-    res = simulate(net, f, horizon=HORIZON, params=params, keep_paths=True)
+    res = simulate_paths(net, f, horizon=HORIZON, params=params, keep_paths=True)
     assert_matches_reference(res, simulate_reference(net, f, horizon=HORIZON, params=params))
     check_all(res)
 
@@ -302,7 +302,7 @@ def tranched_networks(draw: st.DrawFn) -> Network:
 def test_random_securitisations_keep_the_invariants_and_the_reference(
         net: Network, factors: FactorPaths, params: EngineParams) -> None:
     assume(_has_live_deal(net))
-    res = simulate(net, factors, horizon="2031Q3", params=params, chunk_size=2)
+    res = simulate_paths(net, factors, horizon="2031Q3", params=params, chunk_size=2)
     check_all(res)
     assert_matches_reference(res, simulate_reference(net, factors, horizon="2031Q3",
                                                      params=params))

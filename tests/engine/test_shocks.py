@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from engine_nets import assert_matches_reference, make_network
 
-from bubblescope.engine import FactorPaths, compile_network, simulate
+from bubblescope.engine import FactorPaths, compile_network, simulate_paths
 from bubblescope.engine.shocks import apply_guarantee, apply_scenario, shock_arrays
 from bubblescope.scenarios.generate import ResolvedShock
 from bubblescope.testing.reference import simulate_reference
@@ -47,7 +47,7 @@ def test_revenue_drop_cuts_market_revenue_from_its_quarter() -> None:
     c = apply_scenario(compile_network(net, HORIZON),
                        [ResolvedShock("revenue_drop", "seller", 2, 0.75)])
     f = FactorPaths.flat(1, 5, base_rate=0.0)
-    res = simulate(c, f)
+    res = simulate_paths(c, f)
     i = res.entity_ids.index("seller")
     # 16 a year = 4 a quarter; a quarter of it from quarter 2 on
     np.testing.assert_allclose(res.entity["revenue"][0, :, i], [4, 4, 1, 1, 1], atol=1e-12)
@@ -58,7 +58,7 @@ def test_default_shock_puts_a_solvent_entity_into_default() -> None:
     net = shop_net()
     c = apply_scenario(compile_network(net, HORIZON), [ResolvedShock("default", "borrower", 1)])
     f = FactorPaths.flat(1, 5, base_rate=0.0)
-    res = simulate(c, f)
+    res = simulate_paths(c, f)
     b = res.entity_ids.index("borrower")
     assert res.default_quarter[0, b] == 1
     assert (np.delete(res.default_quarter[0], b) < 0).all()
@@ -66,7 +66,7 @@ def test_default_shock_puts_a_solvent_entity_into_default() -> None:
     assert res.loss_debt[0].sum() == pytest.approx(0.0, abs=1e-9)
     assert_matches_reference(res, simulate_reference(c, f))
     # the unshocked network: nobody defaults
-    base = simulate(compile_network(net, HORIZON), f)
+    base = simulate_paths(compile_network(net, HORIZON), f)
     assert (base.default_quarter < 0).all()
 
 
@@ -86,7 +86,7 @@ def test_guarantee_policy_adds_a_full_guarantee_at_the_guarantee_spread() -> Non
     assert c.params.guarantees and c.guar_by.tolist() == [c.entity_ids.index("state")]
     assert c.guar_coverage.tolist() == [1.0] and c.guar_cap.tolist() == [0.0]
     f = FactorPaths.flat(1, 5, base_rate=0.0)
-    res = simulate(c, f)
+    res = simulate_paths(c, f)
     b, bank, state = (c.entity_ids.index(x) for x in ("borrower", "bank", "state"))
     # interest is 10 × 0.4% / 4 = 0.01 a quarter (0.2 at the loan's own 8% spread)
     np.testing.assert_allclose(res.debt["paid"][0, :2, d], [0.01, 0.01], atol=1e-12)
@@ -116,10 +116,10 @@ def test_an_owner_that_failed_earlier_recovers_nothing_later() -> None:
           "start": "2025-01-01"}])
     shocks = [ResolvedShock("default", "owner", 1), ResolvedShock("default", "issuer", 3)]
     c = apply_scenario(compile_network(net, HORIZON), shocks)
-    res = simulate(c, FactorPaths.flat(1, 5, base_rate=0.0))
+    res = simulate_paths(c, FactorPaths.flat(1, 5, base_rate=0.0))
     assert res.default_quarter[0].tolist() == [1, 3]
     assert res.loss_stakes[0, 0] == pytest.approx(0.0, abs=1e-12)
     # had the owner been alive, it would have recovered 10% of the issuer's 50
     alive = apply_scenario(compile_network(net, HORIZON), shocks[1:])
-    res = simulate(alive, FactorPaths.flat(1, 5, base_rate=0.0))
+    res = simulate_paths(alive, FactorPaths.flat(1, 5, base_rate=0.0))
     assert res.loss_stakes[0, 0] == pytest.approx(1.0 - 5.0, abs=1e-9)

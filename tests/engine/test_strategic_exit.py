@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_nets import make_network
 
-from bubblescope.engine import EngineParams, FactorPaths, simulate
+from bubblescope.engine import EngineParams, FactorPaths, simulate_paths
 from bubblescope.testing.reference import simulate_reference
 
 ON = EngineParams(strategic_default=True)
@@ -47,7 +47,7 @@ def test_lessee_exits_and_the_spv_bond_defaults_once_its_reserve_is_spent() -> N
     # Bondholders claim 20 + 0.3 and recover 0.1 cash + 10 × 50% other assets = 5.1.
     f = demand_drop(33, 4)
     net = spv_network()
-    res = simulate(net, f, horizon="2033Q4", params=ON)
+    res = simulate_paths(net, f, horizon="2033Q4", params=ON)
     ids = res.entity_ids
     spv, holder, lessee = ids.index("spv"), ids.index("holder"), ids.index("lessee")
     assert res.trade is not None and res.entity is not None and res.debt is not None
@@ -75,7 +75,7 @@ def test_lessee_exits_and_the_spv_bond_defaults_once_its_reserve_is_spent() -> N
     np.testing.assert_allclose(res.trade["paid"], ref["trade_paid"], atol=1e-12)
     np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
     # switched off: the lessee keeps paying and nothing defaults
-    off = simulate(net, f, horizon="2033Q4")
+    off = simulate_paths(net, f, horizon="2033Q4")
     assert not off.defaulted.any()
     np.testing.assert_allclose(off.trade["paid"][0, :, 0], 1.0, rtol=1e-12)
 
@@ -83,7 +83,7 @@ def test_lessee_exits_and_the_spv_bond_defaults_once_its_reserve_is_spent() -> N
 def test_the_earliest_exit_date_binds() -> None:
     # demand below the threshold from quarter 0: the run reaches 2 in quarter 1, but the
     # lease cannot be left before 2026-07-01 (quarter 3)
-    res = simulate(spv_network(), demand_drop(8, 0), horizon="2027Q3", params=ON)
+    res = simulate_paths(spv_network(), demand_drop(8, 0), horizon="2027Q3", params=ON)
     assert res.trade is not None
     assert res.exit_quarter is not None and res.exit_quarter[0, 0] == 3
     np.testing.assert_allclose(res.trade["paid"][0, :3, 0], 1.0, rtol=1e-12)
@@ -95,7 +95,7 @@ def test_walking_away_without_an_exit_date_owes_damages() -> None:
     # the greater of a year's rent (4) and 15% of the rent left after the quarter
     # (quarters 2..56: 0.15 × 55 = 8.25), at most three years' rent (12) — plus the
     # residual value guarantee 1: 9.25
-    res = simulate(spv_network(None), demand_drop(61, 0), horizon="2040Q4", params=ON)
+    res = simulate_paths(spv_network(None), demand_drop(61, 0), horizon="2040Q4", params=ON)
     assert res.trade is not None
     assert res.trade["paid"][0, 0, 0] == pytest.approx(1.0)
     assert res.trade["paid"][0, 1, 0] == pytest.approx(9.25, abs=1e-9)
@@ -117,7 +117,7 @@ def test_reserve_then_guarantee_then_bond_loss() -> None:
     net = Network.model_validate(d)
     f = demand_drop(33, 4)
     prm = EngineParams(strategic_default=True, guarantees=True)
-    res = simulate(net, f, horizon="2033Q4", params=prm)
+    res = simulate_paths(net, f, horizon="2033Q4", params=prm)
     ids = res.entity_ids
     spv, holder, sponsor = ids.index("spv"), ids.index("holder"), ids.index("sponsor")
     assert res.entity is not None and res.guarantee_paid is not None

@@ -1,6 +1,6 @@
 """A small kept run and its report, built once for the report's tests.
 
-A real run (``bubblescope.runs.job.run_job``: slow and refuted, 30 paths to 2027Q4, serial)
+A real run (``bubblescope.store.job.run_job``: slow and refuted, 30 paths to 2027Q4, serial)
 so the tests read the run folder's true contract.
 """
 
@@ -15,8 +15,8 @@ SCENARIOS = ["slow", "refuted"]
 
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory: pytest.TempPathFactory):
-    from bubblescope.runs import load_results
-    from bubblescope.runs.job import RunSpec, run_job
+    from bubblescope.store import load_results
+    from bubblescope.store.job import RunSpec, run_job
 
     out = tmp_path_factory.mktemp("runs")
     job = run_job(RunSpec(scenarios=SCENARIOS, paths=30, seed=1, horizon="2027Q4",

@@ -67,8 +67,8 @@ def run(
     Writes manifest.json, inputs/, tables/*.parquet and (unless --no-report) report.html
     and figures/ into a hidden staging folder and renames it into place when complete.
     """
-    from ..runs.job import RunSpec, run_job
-    from ..runs.load import RunResults
+    from ..store.job import RunSpec, run_job
+    from ..store.load import KeptRun
 
     names = None if scenarios.strip() in ("", "all") else [
         s.strip() for s in scenarios.split(",") if s.strip()]
@@ -86,7 +86,7 @@ def run(
         typer.echo(json.dumps({"path": str(result.path), "manifest": result.manifest},
                               indent=2, default=str))
         return
-    run_ = RunResults(result.path)
+    run_ = KeptRun(result.path)
     print_summary(run_)
     t = result.manifest["timings"]
     console.print(f"run {run_.id}: {len(run_.scenarios)} scenarios × {run_.manifest['paths']:,}"
@@ -122,7 +122,7 @@ def _summary_console() -> Any:
 def print_summary(run: Any) -> None:
     """Per scenario: who fails first; key entities' default probabilities; losses by
     holder kind; the revenue hurdle."""
-    from ..runs import summary as sm
+    from ..store import summary as sm
 
     console = _summary_console()
 
@@ -167,7 +167,7 @@ def _pct(v: Any) -> str:
 def report(run_dir: Annotated[str, typer.Argument(help="A run folder (or a run id).")],
            out: OutOpt = Path("runs")) -> None:
     """Rebuild report.html and figures/ of a kept run from its tables (atomically)."""
-    from ..runs.rebuild import rebuild_report
+    from ..store.rebuild import rebuild_report
 
     run_ = _resolve(run_dir, out)
     path = rebuild_report(run_)
@@ -175,7 +175,7 @@ def report(run_dir: Annotated[str, typer.Argument(help="A run folder (or a run i
 
 
 def _resolve(ref: str, out: Path) -> Any:
-    from ..runs.load import RunError, resolve_run
+    from ..store.load import RunError, resolve_run
 
     try:
         return resolve_run(ref, out)
@@ -189,7 +189,7 @@ runs_app = typer.Typer(no_args_is_help=True, help="List, show and compare kept r
 @runs_app.command("list")
 def runs_list(out: OutOpt = Path("runs"), as_json: JsonOpt = False) -> None:
     """Every kept run under --out, oldest first."""
-    from ..runs.load import list_runs
+    from ..store.load import list_runs
 
     df = list_runs(out)
     if as_json:
@@ -239,7 +239,7 @@ def runs_compare(
     """What changed between two runs: inputs (files by hash, settings, versions) and
     outcomes (key default probabilities and holder-kind mean losses, flagged when the
     difference exceeds two combined standard errors)."""
-    from ..runs.compare import compare_runs
+    from ..store.compare import compare_runs
 
     c = compare_runs(_resolve(first, out), _resolve(second, out))
     if as_json:
@@ -273,8 +273,8 @@ def query(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
 ) -> None:
     """SQL (DuckDB) over a run's Parquet tables: `bubblescope query latest "SELECT ..."`."""
-    from ..runs.query import QueryError
-    from ..runs.query import query as run_query
+    from ..store.query import QueryError
+    from ..store.query import query as run_query
 
     run_ = _resolve(run_ref, out)
     try:

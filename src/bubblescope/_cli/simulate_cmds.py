@@ -15,7 +15,7 @@ from .render import console, table
 
 def _check(paths: int, seed: int, chunk_size: int | None, runner: str,
            scheduler: str | None) -> None:
-    from ..runners.executors import RUNNERS
+    from ..montecarlo.executors import RUNNERS
 
     if paths < 1:
         raise InputError.single("--paths", f"expected a whole number >= 1, got {paths}")
@@ -33,7 +33,7 @@ def _check(paths: int, seed: int, chunk_size: int | None, runner: str,
 
 def _load(network: str, scenario: str, horizon: str) -> tuple[Any, Any]:
     from ..engine.compile import horizon_quarters
-    from ..runners.montecarlo import resolve_network, resolve_scenario
+    from ..montecarlo.run import resolve_network, resolve_scenario
 
     net = resolve_network(network)
     scen = resolve_scenario(scenario)
@@ -45,7 +45,7 @@ def _load(network: str, scenario: str, horizon: str) -> tuple[Any, Any]:
 
 
 def _runner(runner: str, scheduler: str | None) -> Any:
-    from ..runners.executors import RunnerError, make_runner
+    from ..montecarlo.executors import RunnerError, make_runner
 
     try:
         return make_runner(runner, scheduler=scheduler)
@@ -86,7 +86,7 @@ def simulate(
 
     Amounts are USD billions.
     """
-    from ..runners.montecarlo import run_montecarlo
+    from ..montecarlo.run import run_montecarlo
 
     _check(paths, seed, chunk_size, runner, scheduler)
     if out is not None and out.exists():
@@ -232,8 +232,8 @@ def sweep(
     progress: ProgressOpt = True,
 ) -> None:
     """Run the Monte Carlo over a grid of one or two scenario parameters."""
-    from ..runners.sweep import parse_grid
-    from ..runners.sweep import sweep as run_sweep
+    from ..montecarlo.sweep import parse_grid
+    from ..montecarlo.sweep import sweep as run_sweep
 
     _check(paths, seed, chunk_size, runner, scheduler)
     try:
@@ -246,7 +246,7 @@ def sweep(
         if e not in ids:
             raise InputError.single(network, f"no entity {e!r} in this network",
                                     field="--entity")
-    from ..runners.sweep import variants
+    from ..montecarlo.sweep import variants
 
     try:
         variants(scen, grid)

@@ -192,7 +192,7 @@ def _rows(df: Any) -> list[dict[str, Any]]:
 
 def _from_run(ref: str, as_json: bool) -> None:
     """Bands and lead times kept in a run (``thermometer_bands``, ``lead_times``)."""
-    from ..runs.load import RunError, resolve_run
+    from ..store.load import RunError, resolve_run
 
     try:
         run = resolve_run(ref)

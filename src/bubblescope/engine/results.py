@@ -1,4 +1,4 @@
-"""The Results object: what a simulation produced, as arrays and tidy pandas views."""
+"""The EngineResults object: what a simulation produced, as arrays and tidy pandas views."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ CONTRACT_VARS = ("due", "paid", "refinanced", "loss", "outstanding", "shortfall"
 
 
 @dataclass
-class Results:
-    """Outcome of :func:`bubblescope.engine.simulate`.
+class EngineResults:
+    """Outcome of :func:`bubblescope.engine.simulate_paths`.
 
     Per-path arrays (``entity[var]`` of shape (paths, quarters, entities), ``debt[var]`` of
     shape (paths, quarters, D), ``trade[var]`` (paths, quarters, K), ``external_in`` and
@@ -138,12 +138,12 @@ class Results:
         out[:, creditor, debtor] = loss
         return out
 
-    def amplification(self, without: Results) -> pd.DataFrame:
+    def amplification(self, without: EngineResults) -> pd.DataFrame:
         """Compare this run (e.g. with ``fire_sale_feedback``) with the same paths
         ``without`` it: per path, total losses borne by creditors (USD bn) in both, their
         ratio, defaults in both, and the lowest GPU price of each generation in both
         (needs ``keep_paths=True`` for the prices)."""
-        def total(r: Results) -> Array:
+        def total(r: EngineResults) -> Array:
             return r.loss_pairs()[2].sum(axis=1)
 
         on, off = total(self), total(without)

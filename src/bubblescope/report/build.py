@@ -18,7 +18,7 @@ PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True,
 
 
 class RunLike(Protocol):
-    """What the report reads from a run (``bubblescope.runs.RunResults``)."""
+    """What the report reads from a run (``bubblescope.store.KeptRun``)."""
 
     path: Path
     id: str
@@ -111,8 +111,8 @@ def build_report(run: RunLike, folder: str | os.PathLike[str]) -> list[Path]:
 
     Parameters
     ----------
-    run : RunResults
-        A kept run (``bubblescope.runs.load_results(path)``) or anything with the same
+    run : KeptRun
+        A kept run (``bubblescope.store.load_results(path)``) or anything with the same
         attributes (tables, network, scenarios, manifest).
     folder : path
         Where to write; created if missing. Each file is written under a temporary name

@@ -1,13 +1,8 @@
-"""Monte Carlo results: per-path scalars, merged in path order, and their statistics.
+"""Deprecated: the Monte Carlo results are :mod:`bubblescope.montecarlo`."""
 
->>> from bubblescope.results import expected_shortfall
->>> import numpy as np
->>> float(expected_shortfall(np.arange(1.0, 41.0), 0.975))
-40.0
-"""
+from .._renamed import alias
 
-from .montecarlo import EXTERNAL, PRICE_LEVELS, MonteCarloResults, PathSummary
-from .stats import binomial_se, expected_shortfall, loss_stats, value_at_risk
-
-__all__ = ["EXTERNAL", "PRICE_LEVELS", "MonteCarloResults", "PathSummary", "binomial_se",
-           "expected_shortfall", "loss_stats", "value_at_risk"]
+_new = alias("bubblescope.results", "bubblescope.montecarlo",
+             {"montecarlo": "results", "stats": "stats", "second_round": "second_round"})
+globals().update({k: getattr(_new, k) for k in _new.__all__})
+__all__ = list(_new.__all__)

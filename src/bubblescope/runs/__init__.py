@@ -1,12 +1,10 @@
-"""Kept runs: a run folder per ``bubblescope run`` (manifest, inputs, Parquet tables, report),
-and the tools to list, compare and query them.
+"""Deprecated: the run store is :mod:`bubblescope.store` (``RunResults`` is ``KeptRun``)."""
 
->>> from bubblescope.runs import TABLES
->>> "entities" in TABLES
-True
-"""
+from .._renamed import alias
 
-from .load import RunError, RunResults, load_results
-from .schema import NETWORK_TABLES, TABLES, columns
-
-__all__ = ["NETWORK_TABLES", "TABLES", "RunError", "RunResults", "columns", "load_results"]
+_new = alias("bubblescope.runs", "bubblescope.store",
+             {m: m for m in ("compare", "folder", "job", "load", "manifest", "query",
+                             "rebuild", "schema", "summary", "tables")})
+globals().update({k: getattr(_new, k) for k in _new.__all__})
+RunResults = _new.KeptRun
+__all__ = [*_new.__all__, "RunResults"]

@@ -905,7 +905,7 @@ def simulate_reference(network: Network | Compiled, factors: FactorPaths, *,
     (paths, quarters, entities); ``debt_paid`` (paths, quarters, D); ``trade_paid``
     (paths, quarters, K); ``default_quarter`` (paths, entities); ``loss_debt``,
     ``loss_trade``, ``loss_external``, ``shortfall`` (paths, ·)."""
-    from ..engine.simulate import prepare
+    from ..engine.paths import prepare
 
     c, f = prepare(network, factors, horizon, params)
     runs = [_path(c, f, p) for p in range(f.paths)]

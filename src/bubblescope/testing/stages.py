@@ -15,8 +15,8 @@ from typing import Any
 from ..engine import arrays, state
 from ..engine.compile import Compiled, EngineParams, horizon_quarters
 from ..engine.factors import FactorPaths
+from ..engine.paths import prepare
 from ..engine.quarter import open_books
-from ..engine.simulate import prepare
 from ..model.network import Network
 
 
