@@ -30,6 +30,8 @@ from .state import (
     as_struct,
     chunk_state,
     flows,
+    nbytes,
+    sizes,
     tape,
 )
 
@@ -80,6 +82,12 @@ def prepare(network: Network | Compiled, factors: FactorPaths,
     return compiled, factors.truncate(T)
 
 
+def state_bytes(c: Compiled, paths: int) -> int:
+    """Memory of a chunk's state for ``paths`` paths (what a chunk holds whatever is
+    kept), bytes: linear in paths × (entities + contracts)."""
+    return paths * nbytes(ChunkState, sizes(arrays.net_arrays(c), c.params.dscr_window_quarters))
+
+
 def kept_bytes(c: Compiled, paths: int) -> int:
     """Approximate memory of the per-path results kept with ``keep_paths=True``."""
     per_quarter = len(ENTITY_VARS) * c.n_entities + 6 * c.n_debt + 3 * c.n_trade + 2
@@ -91,7 +99,9 @@ def _blocks(c: Compiled, paths: int) -> int:
     threads stay busy when paths differ in cost), fewer if their sums would take more
     than ``BLOCK_SUMS_LIMIT``."""
     per_block = 8 * len(ENTITY_VARS) * c.n_quarters * c.n_entities
-    return max(1, min(paths, threads() * 4, int(BLOCK_SUMS_LIMIT // max(per_block, 1))))
+    n = max(1, min(paths, threads() * 4, int(BLOCK_SUMS_LIMIT // max(per_block, 1))))
+    # a whole number of blocks per thread, so that none waits for the last one alone
+    return n - n % threads() if n > threads() else n
 
 
 def _records(c: Compiled, paths: int, keep: bool, price_of: Array | None) -> Records:

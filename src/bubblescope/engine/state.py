@@ -64,6 +64,16 @@ def sizes(net: NetArrays, window: int = 1) -> dict[str, int]:
             "C": int((net.chip_col >= 0).sum()), "W": max(window - 1, 0)}
 
 
+def nbytes(cls: type, size: dict[str, int]) -> int:
+    """Bytes the array fields of the dataclass ``cls`` take at ``size``."""
+    total = 0
+    for f in dataclasses.fields(cls):
+        if "dims" in f.metadata:
+            n = int(np.prod([size[d] if d in size else int(d) for d in f.metadata["dims"]]))
+            total += n * np.dtype(f.metadata["dtype"]).itemsize
+    return total
+
+
 def allocate(cls: type[S], size: dict[str, int], lead: tuple[int, ...] = ()) -> S:
     """An instance of the dataclass ``cls`` with every array field zeroed to its
     dimensions (each prefixed by ``lead``), every other field at its default."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..engine.compile import Compiled, EngineParams, compile_network
 from ..engine.mechanisms import MECHANISMS, montecarlo_overrides
-from ..engine.paths import KEEP_PATHS_LIMIT, kept_bytes
+from ..engine.paths import KEEP_PATHS_LIMIT, kept_bytes, state_bytes
 from ..engine.shocks import apply_scenario
 from ..io.errors import InputError
 from ..model.network import Network
@@ -37,8 +37,17 @@ from .chunk import (
 from .executors import Runner, make_runner
 from .results import MonteCarloResults, PathSummary
 
-#: Paths per chunk when none is given.
+#: Paths per chunk when none is given (fewer for networks whose chunk state would take
+#: more than ``CHUNK_BYTES``).
 DEFAULT_CHUNK = 1000
+#: Most memory one chunk's engine state may take when the chunk size is chosen, bytes.
+CHUNK_BYTES = 5e8
+
+
+def default_chunk(compiled: Compiled) -> int:
+    """Paths per chunk for ``compiled``: :data:`DEFAULT_CHUNK`, or fewer so that a chunk's
+    engine state stays within :data:`CHUNK_BYTES` (a 6,000-entity network: about 120)."""
+    return max(1, min(DEFAULT_CHUNK, int(CHUNK_BYTES // max(state_bytes(compiled, 1), 1))))
 
 
 def resolve_network(network: Network | str | os.PathLike[str]) -> Network:
@@ -87,7 +96,8 @@ def simulate(network: Network | str | os.PathLike[str],
     runner : ``"serial"``, ``"processes"`` (one worker per core), ``"dask"``, or a
         :class:`~bubblescope.montecarlo.executors.Runner` already open (left open).
     horizon : last quarter simulated (``"2049Q4"``: 97 quarters from 2025Q4).
-    chunk_size : paths per chunk (default 1,000); bounds each worker's memory.
+    chunk_size : paths per chunk (default 1,000, fewer for large networks: see
+        :func:`default_chunk`); bounds each worker's memory.
     keep_paths : also keep the engine's per-path time series of every chunk
         (``result.data.kept``; large: about 0.6 MB per path over 97 quarters).
     scheduler : with ``runner="dask"``: a ``distributed.Client``, a scheduler address or a
@@ -186,7 +196,7 @@ def run_montecarlo(network: Network, scenario: Scenario, *, paths: int, seed: in
                          f"about {kept_bytes(compiled, paths) / 1e9:.1f} GB; keep_paths=False "
                          "keeps every statistic (per-path scalars are always kept)")
     network_name = network.name
-    size = chunk_size or DEFAULT_CHUNK
+    size = chunk_size or default_chunk(compiled)
     structures = structures_of(compiled)
     bonds = spv_bonds_of(network, compiled)
     compare = bool(getattr(params, "fire_sale_feedback", False))
