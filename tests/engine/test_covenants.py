@@ -112,3 +112,30 @@ def test_a_default_among_its_peers_shuts_the_debt_market_to_a_borrower() -> None
     assert off.debt is not None and off.debt["refinanced"][0, 1, 0] > 0
     ref = simulate_reference(net, f, horizon="2026Q2", params=prm)
     np.testing.assert_array_equal(res.default_quarter, ref["default_quarter"])
+
+
+@pytest.mark.parametrize("cure_sales", [False, True])
+def test_an_accelerated_loan_owes_no_ltv_cure_on_top(cure_sales: bool) -> None:
+    # 9 at 8% against GPUs worth 10, both covenants curing at once: the borrower earns
+    # nothing, so DSCR is 0 < 1.2 and the whole 9 falls due in quarter 0; LTV is 90% >
+    # 80%, an excess of 1. The acceleration already takes the whole balance: the
+    # borrower pays 9 + 0.18 of interest, not a further 1 of cure (which left the
+    # balance at −1 before).
+    net = make_network(
+        [{"id": "b", "kind": "neocloud", "cash": 50.0, "equity_market_access": 0.0,
+          "gpu_fleet": [{"generation": "H100", "quantity": 1, "delivery": "2025-10-01",
+                         "cost": 10.0}]},
+         {"id": "bank", "kind": "bank"}],
+        [{"id": "loan", "kind": "loan", "lender": "bank", "borrower": "b", "amount": 9.0,
+          "rate": 0.08, "start": "2025-10-01", "end": "2030-01-01",
+          "covenants": {"max_ltv": 0.8, "min_dscr": 1.2, "cure_quarters": 1},
+          "collateral": {"kind": "gpu_pool", "generation": "H100", "value": 10.0}}])
+    f = FactorPaths.flat(1, 2, base_rate=0.0, equity_window=0.0)
+    prm = EngineParams(dscr_covenants=True, ltv_covenants=True, ltv_cure_sales=cure_sales)
+    res = simulate_paths(net, f, horizon="2026Q1", params=prm)
+    assert res.debt is not None
+    np.testing.assert_allclose(res.debt["paid"][0, :, 0], [9.18, 0.0], atol=1e-12)
+    np.testing.assert_allclose(res.debt["outstanding"][0, :, 0], [0.0, 0.0], atol=1e-12)
+    assert (res.default_quarter < 0).all()
+    ref = simulate_reference(net, f, horizon="2026Q1", params=prm)
+    np.testing.assert_allclose(ref["debt_paid"][0, :, 0], [9.18, 0.0], atol=1e-12)

@@ -76,8 +76,16 @@ def check_cash(res: EngineResults) -> None:
     assert np.all(e["cash"][e["alive"] == 0] == 0)
 
 
+def check_balances(res: EngineResults) -> None:
+    """No instrument is ever repaid beyond its balance, nor pays a negative amount."""
+    assert res.debt is not None
+    assert np.all(res.debt["outstanding"] >= -TOL)
+    assert np.all(res.debt["paid"] >= -TOL)
+
+
 def check_all(res: EngineResults) -> None:
     check_money_conserved(res)
+    check_balances(res)
     check_balance_sheets(res)
     check_losses_match_shortfalls(res)
     check_seniority(res)

@@ -464,7 +464,8 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         brk = [False] * D
         has_extra = covenanted or any(x > 0 for x in accel)
         selling = covenanted and prm.ltv_cure_sales
-        room = [max(bal[d] - prin[d], 0.0) for d in range(D)]
+        # an accelerated balance is already due in full: no room is left for a cure
+        room = [max(bal[d] - prin[d] - accel[d], 0.0) for d in range(D)]
         sales, pledged, sale_in = [0.0] * D, [0.0] * D, [0.0] * N
         spare = [0.0] * N
         if selling:

@@ -86,7 +86,8 @@ def prepare_settlement(net: NetArrays, rules: Settings, st: PathState, q: Flows,
     q.pledged[:] = 0.0
     q.extra[:] = accel
     for d in range(D):
-        room[d] = max(balance[d] - principal[d], 0.0)
+        # an accelerated balance is already due in full: no room is left for a cure
+        room[d] = max(balance[d] - principal[d] - accel[d], 0.0)
         if accel[d] != 0.0:
             has_extra = True
     q.has_extra = has_extra

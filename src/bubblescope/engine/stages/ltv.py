@@ -27,8 +27,9 @@ Array = np.ndarray
 def ltv_tests(net: NetArrays, rules: Settings, fp: PathFactors, st: PathState, q: Flows,
               t: int) -> None:
     """The quarter's LTV tests at the multiplier ``q.impact`` (if ``q.has_impact``): the
-    pay-down due ``q.cure`` (at most ``q.room``, what the scheduled principal leaves), the
-    breach flags ``q.ltv_flag`` and the pledged pools' values ``q.pledged``."""
+    pay-down due ``q.cure`` (at most ``q.room``, what the scheduled principal and a DSCR
+    acceleration leave of the balance), the breach flags ``q.ltv_flag`` and the pledged
+    pools' values ``q.pledged``."""
     cure, flag, pledged = q.cure, q.ltv_flag, q.pledged
     ltv_max, coll_gen = net.ltv_max, net.coll_gen
     resale, impact, priced = fp.resale, q.impact, q.has_impact
