@@ -105,7 +105,7 @@ def bench_big(paths: int, scenario: str, runner: str, chunk: int | None, horizon
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("part", choices=["presets", "dask", "big", "all"])
+    ap.add_argument("part", nargs="?", default="all", choices=["presets", "dask", "big", "all"])
     ap.add_argument("--paths", type=int, default=None)
     ap.add_argument("--runner", default="processes")
     ap.add_argument("--chunk-size", type=int, default=None)

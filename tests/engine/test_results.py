@@ -80,3 +80,29 @@ def test_keep_paths_refuses_huge_results(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(ValueError, match="keep_paths: per-path results for 11 paths"):
         simulate_paths(net, FactorPaths.flat(11, 97))
     assert simulate_paths(net, FactorPaths.flat(11, 97), keep_paths=False).paths == 11
+
+
+def test_chunking_and_threads_do_not_change_results(  # type: ignore[no-untyped-def]
+        ai2025, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same 40 shocked paths of the bundled network on one thread in one chunk, and on
+    # two threads in chunks of 7 (blocks of uneven size): every number is identical
+    from bubblescope.engine import EngineParams
+    from bubblescope.engine.mechanisms import everything_on
+
+    b = FactorPaths.baseline(40, 21)
+    f = FactorPaths(ai_demand=b.ai_demand * np.linspace(0.1, 1.5, 40)[:, None],
+                    gpu_rental_price=b.gpu_rental_price, gpu_resale=b.gpu_resale,
+                    base_rate=b.base_rate, credit_spread=b.credit_spread,
+                    equity_window=b.equity_window, power_availability=b.power_availability,
+                    chip_delay=b.chip_delay)
+    prm: EngineParams = everything_on(fire_sale_feedback=True)
+    monkeypatch.setenv("BUBBLESCOPE_THREADS", "1")
+    one = simulate_paths(ai2025, f, horizon="2030Q4", params=prm)
+    monkeypatch.setenv("BUBBLESCOPE_THREADS", "2")
+    two = simulate_paths(ai2025, f, horizon="2030Q4", params=prm, chunk_size=7)
+    assert one.entity is not None and two.entity is not None
+    np.testing.assert_array_equal(one.default_quarter, two.default_quarter)
+    for var in ("cash", "debt", "book_equity"):
+        np.testing.assert_array_equal(one.entity[var], two.entity[var], err_msg=var)
+    np.testing.assert_array_equal(one.loss_debt, two.loss_debt)
+    assert (one.default_quarter >= 0).any()

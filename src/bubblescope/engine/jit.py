@@ -4,8 +4,9 @@ Every stage of the quarter is scalar code over one path's arrays, compiled with 
 nopython mode, cached on disk next to the source (``__pycache__``), with IEEE arithmetic
 (no ``fastmath``: the results must not depend on the compiler's reassociation) and NumPy's
 error model (a division by zero gives ``inf``, as it does in the formulas the tests compare
-with). The driver runs the paths of a chunk in parallel (``prange``); each path only writes
-its own rows, so a path's numbers do not depend on its batch or on the number of threads.
+with). Kernels release the GIL (``nogil``): the driver runs blocks of paths on a pool of
+threads; each path only writes its own rows, so a path's numbers do not depend on its
+block or on the number of threads.
 
 Kernels pass their data as *structs*: one dataclass per structure declares the fields (for
 readers and mypy), and a Numba ``StructRef`` registered for the same fields carries it into

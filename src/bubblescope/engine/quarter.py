@@ -38,6 +38,19 @@ from .state import OK, Flows, PathState
 def quarter(net: NetArrays, rules: Settings, fp: PathFactors, st: PathState, q: Flows,
             t: int) -> int:
     """Advance path ``st`` through quarter ``t``; returns ``OK`` or a failure code."""
+    fund_quarter(net, rules, fp, st, q, t)                # what is due and how it is funded
+    code = settle_defaults(net, rules, fp, st, q, t)      # clearing, cures, fire sales
+    if code != OK:
+        return code
+    close_quarter(net, rules, st, q, t)                   # cash, losses, new balances
+    return OK
+
+
+@orchestrator
+def fund_quarter(net: NetArrays, rules: Settings, fp: PathFactors, st: PathState, q: Flows,
+                 t: int) -> None:
+    """The stages before the settlement: what falls due in quarter ``t``, what comes in,
+    the covenant tests and how shortfalls are funded (draws, roll-overs, equity)."""
     remark_fleets(fp, st, t)                              # GPUs at this quarter's price
     debt_service(net, fp, st, q, t)                       # interest, principal due
     trade_obligations(net, fp, st, q, t)                  # rent, compute, chips, tranches
@@ -53,16 +66,18 @@ def quarter(net: NetArrays, rules: Settings, fp: PathFactors, st: PathState, q: 
     borrower_spreads(net, rules, fp, st, q, t)
     liquidity_ladder(net, rules, fp, st, q, t)            # draws, roll-overs, equity
     roll_over(net, rules, fp, st, q, t)
-    code = settle_defaults(net, rules, fp, st, q, t)      # clearing, cures, fire sales
-    if code != OK:
-        return code
+
+
+@orchestrator
+def close_quarter(net: NetArrays, rules: Settings, st: PathState, q: Flows, t: int) -> None:
+    """The stages after the settlement: survivors' cash (guarantees, sweeps, capex),
+    flows with the outside world, losses, next quarter's balances and the books."""
     survivors_cash(net, rules, st, q)                     # guarantees, sweeps, capex
     external_flows(net, rules, st, q)
     book_losses(net, st, q)
     new_balances(net, rules, st, q, t)
     income_lines(net, q)
     close_books(net, rules, st, q, t)                     # balance sheet, leverage
-    return OK
 
 
 @kernel

@@ -59,7 +59,7 @@ def _principal(c: Compiled, d: int, bal: float, rate: float, t: int,
         x = bal / left
     elif am == ANNUITY:
         r = rate / 4.0
-        pay = bal / left if abs(r) <= 1e-15 else bal * r / (1.0 - (1.0 + r) ** (-left))
+        pay = bal / left if r == 0.0 or r <= -1.0 else bal * r / -math.expm1(-left * math.log1p(r))
         x = pay - bal * r
     else:
         x = min(float(c.custom[t, d]), bal)
@@ -341,8 +341,11 @@ def _path(c: Compiled, f: FactorPaths, p: int) -> dict[str, Array]:
         ratio = [_ratio(max(aff[i], 0.0), owed[i]) for i in range(N)]
         for k in range(K):
             if c.trade_kind[k] in (TRANCHE, CALL) and c.payer[k] < N:
+                full = due[k]
                 due[k] *= ratio[c.payer[k]]
                 aff[c.payer[k]] -= due[k]
+                if c.payee[k] < N:      # what lapses never reaches the payee
+                    aff[c.payee[k]] -= full - due[k]
         # options: only from cash above the buffer, after the contributions paid
         opt = [0.0] * N
         for k in range(K):

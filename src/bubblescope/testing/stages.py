@@ -3,6 +3,11 @@
 >>> from bubblescope.testing.stages import StageBench
 >>> # bench = StageBench.of(network, factors); bench.open()
 >>> # contract_leverage(bench.net_s, bench.st_s, bench.q_s, 0); bench.st.leverage
+>>> # bench.scramble(np.random.default_rng(0), t=3)   # random balances and factors
+>>> # bench.fund(3)              # quarter 3's stages before the settlement
+
+Stages read and write plain arrays, so a test can set any input through the NumPy views,
+call one kernel and check its outputs against a formula worked out by hand.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..engine import arrays, state
 from ..engine.compile import Compiled, EngineParams, horizon_quarters
 from ..engine.factors import FactorPaths
 from ..engine.paths import prepare
-from ..engine.quarter import open_books
+from ..engine.quarter import fund_quarter, open_books
 from ..model.network import Network
 
 
@@ -70,6 +77,57 @@ class StageBench:
     def open(self) -> StageBench:
         """Open the books: the as-of balances (``open_books``)."""
         open_books(self.net_s, self.rules_s, self.fp_s, self.st_s, self.q_s)
+        return self
+
+    def fund(self, t: int) -> StageBench:
+        """Run quarter ``t``'s stages before the settlement (``fund_quarter``): what
+        falls due, what comes in and how shortfalls are funded, ready for
+        ``settle_defaults`` or the clearing kernels."""
+        fund_quarter(self.net_s, self.rules_s, self.fp_s, self.st_s, self.q_s, t)
+        return self
+
+    def scramble(self, rng: np.random.Generator, t: int = 1, dead: float = 0.15
+                 ) -> StageBench:
+        """Random balances at the start of quarter ``t`` and random factors in it, drawn
+        around the as-of values: cash, balances, undrawn amounts, fleets, other assets and
+        liabilities, stakes and market equity each × U(0, 2); leverage U(0, 1.5); about
+        ``dead`` of the entities defaulted in an earlier quarter (their balances zero, as
+        the engine leaves them). Books must be open (:meth:`open`)."""
+        st, net, f = self.st, self.net, self.factors
+        N, D = st.cash.size, st.balance.size
+
+        def around(x: np.ndarray) -> np.ndarray:
+            return x * rng.uniform(0.0, 2.0, x.shape)
+
+        st.cash[:] = around(net.cash0 + 1.0)
+        st.balance[:] = around(net.principal0)
+        st.undrawn[:] = around(net.undrawn0)
+        st.gpu_value[:] = around(st.gpu_value)
+        st.gpu_book[:] = around(st.gpu_book)
+        st.fixed_book[:] = rng.uniform(0.0, 5.0, N)
+        st.other_assets[:] = around(st.other_assets)
+        st.other_liabilities[:] = around(st.other_liabilities)
+        st.stakes[:] = around(st.stakes)
+        st.market_equity[:] = around(st.market_equity + 1.0)
+        st.leverage[:] = rng.uniform(0.0, 1.5, N)
+        st.dscr_breach[:] = rng.integers(0, 3, D)
+        st.breach[:] = rng.integers(0, 3, D)
+        gone = rng.random(N) < dead if t > 0 else np.zeros(N, dtype=bool)
+        st.alive[:] = ~gone
+        st.default_quarter[:] = np.where(gone, rng.integers(0, max(t, 1), N), -1)
+        for name in ("cash", "gpu_book", "fixed_book", "other_assets", "other_liabilities"):
+            getattr(st, name)[gone] = 0.0
+        st.gpu_value[gone] = 0.0
+        owed_by_dead = gone[net.debtor]
+        st.balance[owed_by_dead] = 0.0
+        st.undrawn[owed_by_dead] = 0.0
+        f.ai_demand[0, t] = rng.uniform(0.3, 3.0)
+        f.rental[0, t] = rng.uniform(0.3, 1.5)
+        f.resale[0, t] = f.resale[0, max(t - 1, 0)] * rng.uniform(0.5, 1.0, f.resale.shape[2])
+        f.base_rate[0, t] = rng.uniform(0.0, 0.08)
+        f.spread[0, t] = np.sort(rng.uniform(0.0, 0.15, 2))
+        f.window[0, t] = rng.uniform(0.0, 1.0)
+        f.power[0, t] = rng.uniform(0.5, 1.0)
         return self
 
 

@@ -30,8 +30,12 @@ def bullet_price(coupon: float, market_yield: float, quarters: int) -> float:
     """
     n = float(quarters)
     qr = market_yield / 4.0
-    v_n = (1.0 + qr) ** (-n)
-    annuity = (1.0 - v_n) / qr if abs(qr) > 1e-12 else n
+    if qr == 0.0 or qr <= -1.0:
+        return coupon / 4.0 * n + 1.0
+    # 1 − v^n through expm1/log1p: exact to rounding even for tiny yields
+    one_minus_v_n = -math.expm1(-n * math.log1p(qr))
+    v_n = 1.0 - one_minus_v_n
+    annuity = one_minus_v_n / qr
     return coupon / 4.0 * annuity + v_n
 
 

@@ -11,6 +11,8 @@ is outstanding at or after maturity is due.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..arrays import NetArrays, PathFactors
@@ -30,8 +32,9 @@ def annuity_level(balance: float, quarterly_rate: float, periods: int) -> float:
     Example: 100 at 2% a quarter over 8 quarters pays 13.6510 a quarter.
     """
     n = max(float(periods), 1.0)
-    if abs(quarterly_rate) > 1e-15:
-        return balance * quarterly_rate / (1.0 - (1.0 + quarterly_rate) ** (-n))
+    if quarterly_rate != 0.0 and quarterly_rate > -1.0:
+        # 1 − (1 + r)^−n through expm1/log1p: exact to rounding even for tiny r
+        return balance * quarterly_rate / -math.expm1(-n * math.log1p(quarterly_rate))
     return balance / n
 
 
