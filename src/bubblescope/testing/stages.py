@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,4 +133,24 @@ class StageBench:
         return self
 
 
-__all__ = ["StageBench"]
+@contextmanager
+def patched(arr: np.ndarray, values: np.ndarray | float) -> Iterator[None]:
+    """``arr`` (say a network array a bench shares with its structs) holds ``values``
+    inside the ``with`` block and its own values again after it.
+
+    >>> a = np.zeros(2)
+    >>> with patched(a, 1.0):
+    ...     float(a.sum())
+    2.0
+    >>> float(a.sum())
+    0.0
+    """
+    saved = arr.copy()
+    arr[...] = values
+    try:
+        yield
+    finally:
+        arr[...] = saved
+
+
+__all__ = ["StageBench", "patched"]

@@ -7,8 +7,7 @@ hand-worked cases."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from hypothesis import strategies as hs
 
 from bubblescope.engine import EngineParams
 from bubblescope.engine.stages.ladder import borrower_spreads, liquidity_ladder, roll_over
-from bubblescope.testing.stages import StageBench
+from bubblescope.testing.stages import StageBench, patched
 
 Bench = Callable[..., StageBench]
 SEEDS = hs.integers(0, 2**32 - 1)
@@ -27,17 +26,6 @@ SEEDS = hs.integers(0, 2**32 - 1)
 ON = EngineParams(refinancing_conditions=True, refinance_leverage_spread=0.07,
                   refinance_contagion_spread=0.12, refinance_term_quarters=6)
 TOL = {"rtol": 1e-12, "atol": 1e-12}
-
-
-@contextmanager
-def patched(arr: np.ndarray, values: np.ndarray) -> Iterator[None]:
-    """``arr`` (a network array shared by the bench) holds ``values`` inside the block."""
-    saved = arr.copy()
-    arr[...] = values
-    try:
-        yield
-    finally:
-        arr[...] = saved
 
 
 def call(kernel: Callable[..., None], b: StageBench, t: int) -> None:
